@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs, with apt-get, every Debian 12 package that building, testing and demoing spacelet
+# needs and that is not installed yet. Run as root. `make demo` and `make test` call it first;
+# nothing else downloads at build or test time.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake ninja-build pkg-config clang-format
+  libseccomp-dev libcap-dev libsystemd-dev libnl-3-dev libnl-route-3-dev
+  nlohmann-json3-dev libyaml-cpp-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
+  libgit2-dev libarchive-dev libssl-dev libsqlite3-dev libcurl4-openssl-dev libmicrohttpd-dev
+  # run and test: containers, network, git
+  busybox-static runc crun podman uidmap nftables iproute2 conntrack git sqlite3 curl
+  # the VM harness and packaging
+  qemu-system-x86 cpio zstd debootstrap help2man lintian dpkg-dev fakeroot file hyperfine
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "build-deps: missing packages: ${missing[*]}" >&2
+  echo "build-deps: run as root (or: sudo apt-get install ${missing[*]})" >&2
+  exit 1
+fi
+echo "build-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
