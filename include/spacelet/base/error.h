@@ -46,7 +46,9 @@ class Unexpected {
   Error error_;
 };
 
-inline Unexpected fail(Error error) { return Unexpected(std::move(error)); }
+inline Unexpected fail(Error error) {
+  return Unexpected(std::move(error));
+}
 inline Unexpected failErrno(int err, std::string_view what) {
   return Unexpected(Error::fromErrno(err, what));
 }
@@ -59,7 +61,7 @@ template <typename T>
 class [[nodiscard]] Result {
  public:
   Result(T value) : data_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit
-  Result(Unexpected unexpected)                                       // NOLINT: implicit
+  Result(Unexpected unexpected)                                         // NOLINT: implicit
       : data_(std::in_place_index<1>, std::move(unexpected).error()) {}
 
   bool has_value() const { return data_.index() == 0; }
@@ -106,18 +108,17 @@ class [[nodiscard]] Result<void> {
 
 // Propagates an error with context: `SPACELET_TRY(r, "mount proc")` returns early from the
 // calling function when r failed, prefixing the context.
-#define SPACELET_TRY_CONTEXT(expr, context)                                           \
-  do {                                                                                \
-    auto&& spacelet_try_result_ = (expr);                                             \
-    if (!spacelet_try_result_)                                                        \
+#define SPACELET_TRY_CONTEXT(expr, context)                                                  \
+  do {                                                                                       \
+    auto&& spacelet_try_result_ = (expr);                                                    \
+    if (!spacelet_try_result_)                                                               \
       return ::spacelet::fail(std::move(spacelet_try_result_).error().withContext(context)); \
   } while (0)
 
-#define SPACELET_TRY(expr)                                             \
-  do {                                                                 \
-    auto&& spacelet_try_result_ = (expr);                              \
-    if (!spacelet_try_result_)                                         \
-      return ::spacelet::fail(std::move(spacelet_try_result_).error()); \
+#define SPACELET_TRY(expr)                                                                       \
+  do {                                                                                           \
+    auto&& spacelet_try_result_ = (expr);                                                        \
+    if (!spacelet_try_result_) return ::spacelet::fail(std::move(spacelet_try_result_).error()); \
   } while (0)
 
 }  // namespace spacelet

@@ -31,14 +31,20 @@ inline Sink& sink() {
   static Sink instance;
   return instance;
 }
-inline void configure(Sink s) { sink() = std::move(s); }
+inline void configure(Sink s) {
+  sink() = std::move(s);
+}
 
 inline const char* levelName(Level level) {
   switch (level) {
-    case Level::kDebug: return "debug";
-    case Level::kInfo: return "info";
-    case Level::kWarning: return "warning";
-    case Level::kError: return "error";
+    case Level::kDebug:
+      return "debug";
+    case Level::kInfo:
+      return "info";
+    case Level::kWarning:
+      return "warning";
+    case Level::kError:
+      return "error";
   }
   return "info";
 }
@@ -49,11 +55,21 @@ inline std::string jsonEscape(std::string_view in) {
   out.reserve(in.size() + 8);
   for (unsigned char c : in) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -81,8 +97,8 @@ inline std::string timestampUtc() {
 // Formats one line for the sink. Exposed for tests.
 inline std::string formatLine(const Sink& s, Level level, std::string_view message) {
   if (s.format == Format::kJson) {
-    return std::string("{\"level\":\"") + levelName(level) + "\",\"msg\":\"" +
-           jsonEscape(message) + "\",\"time\":\"" + timestampUtc() + "\"}\n";
+    return std::string("{\"level\":\"") + levelName(level) + "\",\"msg\":\"" + jsonEscape(message) +
+           "\",\"time\":\"" + timestampUtc() + "\"}\n";
   }
   std::string line;
   if (!s.program.empty()) line += s.program + ": ";
@@ -102,9 +118,17 @@ inline void write(Level level, std::string_view message) {
   errno = saved;
 }
 
-inline void debug(std::string_view m) { write(Level::kDebug, m); }
-inline void info(std::string_view m) { write(Level::kInfo, m); }
-inline void warning(std::string_view m) { write(Level::kWarning, m); }
-inline void error(std::string_view m) { write(Level::kError, m); }
+inline void debug(std::string_view m) {
+  write(Level::kDebug, m);
+}
+inline void info(std::string_view m) {
+  write(Level::kInfo, m);
+}
+inline void warning(std::string_view m) {
+  write(Level::kWarning, m);
+}
+inline void error(std::string_view m) {
+  write(Level::kError, m);
+}
 
 }  // namespace spacelet::log

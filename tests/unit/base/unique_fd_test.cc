@@ -7,12 +7,17 @@
 namespace spacelet {
 namespace {
 
-bool isOpen(int fd) { return ::fcntl(fd, F_GETFD) >= 0; }
+bool isOpen(int fd) {
+  return ::fcntl(fd, F_GETFD) >= 0;
+}
 
 TEST(UniqueFd, ClosesOnDestruction) {
   int raw = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   ASSERT_GE(raw, 0);
-  { UniqueFd fd(raw); EXPECT_TRUE(isOpen(raw)); }
+  {
+    UniqueFd fd(raw);
+    EXPECT_TRUE(isOpen(raw));
+  }
   EXPECT_FALSE(isOpen(raw));
 }
 
