@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   # build
   build-essential cmake ninja-build pkg-config clang-format
-  libseccomp-dev libcap-dev libsystemd-dev libnl-3-dev libnl-route-3-dev
+  libseccomp-dev libcap-dev libsystemd-dev libnl-3-dev libnl-route-3-dev libnl-nf-3-dev
   nlohmann-json3-dev libyaml-cpp-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   libgit2-dev libarchive-dev libssl-dev libsqlite3-dev libcurl4-openssl-dev libmicrohttpd-dev
   # run and test: containers, network, git
