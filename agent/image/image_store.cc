@@ -87,7 +87,8 @@ Result<std::vector<ImageRecord>> ImageStore::readIndex() const {
   }
   std::vector<ImageRecord> records;
   try {
-    for (const auto& m : json::parse(*text).at("manifests")) {
+    json index = json::parse(*text);  // named: a temporary would die before the loop runs
+    for (const auto& m : index.at("manifests")) {
       auto r = recordFrom(m);
       if (!r) return fail(std::move(r).error().withContext("index.json"));
       records.push_back(*r);
@@ -140,7 +141,7 @@ Result<Image> ImageStore::commit(const std::string& name, const ImageConfig& con
   auto manifestBlob = blobs_.put(toJson(Manifest{*configBlob, layers}), kMediaTypeManifest);
   if (!manifestBlob) return fail(std::move(manifestBlob).error());
   SPACELET_TRY(tag(name, *manifestBlob));
-  return load(name, *manifestBlob);
+  return load(name.empty() ? name : *normalizeImageName(name), *manifestBlob);
 }
 
 Result<Image> ImageStore::load(const std::string& name, const Descriptor& manifestBlob) const {
