@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Setup step of the VM harness: fetches Debian's own kernel package by name (apt-get download,
+# never anything else), unpacks it with dpkg -x and runs depmod over it, caching the result in
+# the build tree so later runs start at once. Usage: fetch-kernel.sh CACHE_DIR
+#   SPACELET_VM_KERNEL_DEB=/path/linux-image-*.deb   use this package instead of downloading
+#   SPACELET_VM_KERNEL_PACKAGE=linux-image-amd64      the package (or metapackage) to fetch
+set -euo pipefail
+
+cache=${1:?usage: fetch-kernel.sh CACHE_DIR}
+meta=${SPACELET_VM_KERNEL_PACKAGE:-linux-image-amd64}
+mkdir -p "$cache"
+cd "$cache"
+
+say() { echo "vm-kernel: $*" >&2; }
+
+# The metapackage only depends on the versioned image package; that one holds the kernel.
+resolvePackage() {
+  local dep
+  dep=$(apt-cache depends "$meta" 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -n1)
+  echo "${dep:-$meta}"
+}
+
+download() {
+  local pkg=$1
+  # apt drops privileges to _apt for downloads; a directory it cannot write makes it warn only.
+  if ! apt-get download -q -o APT::Sandbox::User=root "$pkg" >&2; then
+    say "apt-get download '$pkg' failed; refreshing the package lists once and retrying"
+    apt-get update -q >&2
+    apt-get download -q -o APT::Sandbox::User=root "$pkg" >&2
+  fi
+}
+
+if [ -n "${SPACELET_VM_KERNEL_DEB:-}" ]; then
+  deb=$SPACELET_VM_KERNEL_DEB
+  [ -f "$deb" ] || { say "SPACELET_VM_KERNEL_DEB='$deb' does not exist; point it at a linux-image .deb"; exit 1; }
+else
+  pkg=$(resolvePackage)
+  deb=$(ls -1 "$cache"/"${pkg}"_*.deb 2>/dev/null | tail -n1 || true)
+  if [ -z "$deb" ]; then
+    say "downloading Debian package '$pkg' (once; cached in $cache)"
+    download "$pkg"
+    deb=$(ls -1 "$cache"/"${pkg}"_*.deb | tail -n1)
+  fi
+fi
+
+stamp="$cache/tree/.unpacked-from"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$(basename "$deb")" ]; then
+  say "unpacking $(basename "$deb")"
+  rm -rf "$cache/tree"
+  dpkg -x "$deb" "$cache/tree"
+  release=$(ls -1 "$cache/tree/lib/modules" | head -n1)
+  [ -n "$release" ] || { say "no /lib/modules in $deb: is it a linux-image package?"; exit 1; }
+  # Newer Debian kernels compress modules; busybox insmod in the VM wants them plain.
+  find "$cache/tree/lib/modules" -name '*.ko.xz' -exec xz -d {} +
+  find "$cache/tree/lib/modules" -name '*.ko.zst' -exec zstd -q -d --rm {} +
+  busybox depmod -b "$cache/tree" "$release"
+  echo "$release" >"$cache/release"
+  ln -sfn "tree/boot/vmlinuz-$release" "$cache/vmlinuz"
+  basename "$deb" >"$stamp"
+fi
+say "kernel $(cat "$cache/release") ready in $cache"
