@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "spacelet/base/error.h"
+#include "spacelet/base/unique_fd.h"
 
 namespace spacelet::sandbox::cgroup {
 
@@ -52,6 +53,11 @@ struct DeviceRule {
   std::string access = "rwm";
 };
 
+// Semantics shared by every driver: an empty `devices` list means no device filtering; a
+// non-empty list starts from "deny everything" and applies the rules in order, the last
+// matching rule deciding each access type (r, w, m) separately.
+// In update(), unset fields leave the current value alone; a memory limit without a swap
+// value grants no swap (memory.swap.max 0), unlike runc, which leaves swap unlimited.
 struct Resources {
   std::optional<Memory> memory;
   std::optional<Cpu> cpu;
@@ -66,6 +72,11 @@ struct Resources {
 // Errors name the JSON path, starting with `path` (e.g. "linux.resources.memory.limit").
 Result<Resources> parseResources(const nlohmann::json& j, const std::string& path);
 
+// The device nodes every container may use, as runc grants them: null, zero, full, random,
+// urandom, tty, console, ptmx, the pts devices, and mknod of any char/block node (mknod alone
+// gives no access). The runtime appends these after config.json's own rules.
+std::vector<DeviceRule> defaultAllowedDevices();
+
 // Which hierarchy the host has; detected from the cgroup root's filesystem type.
 enum class Mode { kUnified, kHybrid, kLegacy };
 
@@ -79,6 +90,14 @@ struct Options {
   bool systemd = false;
   std::string root = "/sys/fs/cgroup";  // injected so tests can use a temp dir
   std::string procSelfCgroup = "/proc/self/cgroup";
+  // The slice a systemd scope goes into when cgroupsPath names none.
+  std::string systemdSlice = "spacelet.slice";
+  // How long destroy() retries rmdir while exiting tasks leave, and how long freeze() waits
+  // for every task to stop, in milliseconds.
+  int removeTimeoutMs = 2000;
+  int freezeTimeoutMs = 5000;
+  // How long the systemd driver waits for systemd to start or stop a scope.
+  int systemdJobTimeoutMs = 30000;
 };
 
 // Counters read back from the cgroup, for `state`, the agent and tests.
@@ -113,6 +132,14 @@ class Manager {
   // What the runtime stores in its state to reopen this cgroup later (a JSON-able string).
   virtual std::string persistentPath() const = 0;
   virtual Mode mode() const = 0;
+  // cgroup v2 only (fs driver, after create()): a new O_DIRECTORY fd of the container's
+  // cgroup, owned by the caller, for clone3's CLONE_INTO_CGROUP (Linux 5.7), so the child
+  // is born inside its limits. Fails with code EOPNOTSUPP on drivers where the cgroup is
+  // not a single v2 directory yet (v1/hybrid, systemd before its scope exists); the runtime
+  // then uses addProcess().
+  virtual Result<UniqueFd> cgroupDirFd() {
+    return failErrno(EOPNOTSUPP, "CLONE_INTO_CGROUP with this cgroup driver");
+  }
 };
 
 // Detects the host's hierarchy and returns the matching driver for a new container.

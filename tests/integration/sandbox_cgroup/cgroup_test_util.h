@@ -1,0 +1,70 @@
+// Helpers for the cgroup driver tests: children that wait at a gate until they have been
+// placed in a cgroup, a guard that kills and removes a test's cgroup even when the test
+// fails, and where the host keeps its hierarchies.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "cgroup.h"
+#include "test_env.h"
+
+namespace spacelet::sandbox::cgroup::testing {
+
+// Why the host cannot run tests of this mode ("" when it can): root, and the hierarchy.
+std::string skipUnlessMode(Mode wanted);
+
+// The v2 mount: /sys/fs/cgroup on a pure v2 host, /sys/fs/cgroup/unified on a hybrid one.
+std::optional<std::string> unifiedMount();
+
+// Whether `controller` is in the v2 mount root's cgroup.controllers.
+bool v2ControllerAvailable(const std::string& mount, const std::string& controller);
+
+// A forked child that blocks until release(), then runs `body` and _exits with its result.
+// The destructor SIGKILLs and reaps it if it is still there.
+class GatedChild {
+ public:
+  explicit GatedChild(std::function<int()> body);
+  ~GatedChild();
+  GatedChild(const GatedChild&) = delete;
+  GatedChild& operator=(const GatedChild&) = delete;
+
+  pid_t pid() const { return pid_; }
+  void release();
+  // Waits for the child; returns the raw wait status.
+  int wait();
+
+ private:
+  pid_t pid_ = -1;
+  int gate_ = -1;
+  bool reaped_ = false;
+};
+
+// A unique container id for this test process.
+std::string uniqueId(const std::string& stem);
+
+// Kills everything in the cgroup and destroys it when the test ends.
+class CgroupGuard {
+ public:
+  explicit CgroupGuard(Manager* manager) : manager_(manager) {}
+  ~CgroupGuard();
+
+ private:
+  Manager* manager_;
+};
+
+// A cgroup directory of the container, from its persistentPath(): `mount` is the v1
+// hierarchy ("memory") or "unified"/"." for the v2 one. Empty when there is none.
+std::string cgroupDir(const Manager& manager, const std::string& root, const std::string& mount);
+
+// The whole file, trimmed.
+std::string readText(const std::string& path);
+
+// Allocates and touches `mib` MiB, then returns 0 (if it is still alive).
+int hogMemory(int mib);
+
+}  // namespace spacelet::sandbox::cgroup::testing
