@@ -1,0 +1,225 @@
+// libnl route calls for the Space networks (see rtnl.h). Every libnl object is held by a
+// unique_ptr with its put function, so an early error return leaks nothing.
+#include "rtnl.h"
+
+#include <linux/if.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+#include <netinet/in.h>
+#include <netlink/errno.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/veth.h>
+#include <netlink/route/route.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace spacelet::netpolicy {
+namespace {
+
+struct LinkPut {
+  void operator()(rtnl_link* l) const { rtnl_link_put(l); }
+};
+struct AddrPut {
+  void operator()(rtnl_addr* a) const { rtnl_addr_put(a); }
+};
+struct NlAddrPut {
+  void operator()(nl_addr* a) const { nl_addr_put(a); }
+};
+struct RoutePut {
+  void operator()(rtnl_route* r) const { rtnl_route_put(r); }
+};
+struct CacheFree {
+  void operator()(nl_cache* c) const { nl_cache_free(c); }
+};
+using Link = std::unique_ptr<rtnl_link, LinkPut>;
+using Addr = std::unique_ptr<rtnl_addr, AddrPut>;
+using NlAddr = std::unique_ptr<nl_addr, NlAddrPut>;
+using Route = std::unique_ptr<rtnl_route, RoutePut>;
+using Cache = std::unique_ptr<nl_cache, CacheFree>;
+
+int errnoOf(int nlErr) {
+  switch (nlErr < 0 ? -nlErr : nlErr) {
+    case NLE_EXIST:
+      return EEXIST;
+    case NLE_NODEV:
+    case NLE_OBJ_NOTFOUND:
+      return ENODEV;
+    case NLE_PERM:
+      return EPERM;
+    case NLE_NOACCESS:
+      return EACCES;
+    case NLE_OPNOTSUPP:
+      return EOPNOTSUPP;
+    case NLE_NOMEM:
+      return ENOMEM;
+    case NLE_BUSY:
+      return EBUSY;
+    case NLE_INVAL:
+      return EINVAL;
+    case NLE_AF_NOSUPPORT:
+      return EAFNOSUPPORT;
+    default:
+      return EIO;
+  }
+}
+
+NlAddr toNlAddr(const IpAddress& a, int prefixLength) {
+  NlAddr out(nl_addr_build(a.isV4() ? AF_INET : AF_INET6, a.bytes.data(), a.isV4() ? 4 : 16));
+  if (out) nl_addr_set_prefixlen(out.get(), prefixLength);
+  return out;
+}
+
+Result<Link> getLink(nl_sock* sock, const std::string& name) {
+  rtnl_link* raw = nullptr;
+  int err = rtnl_link_get_kernel(sock, 0, name.c_str(), &raw);
+  if (err < 0) return fail(nlError(err, "look up link '" + name + "'"));
+  return Link(raw);
+}
+
+}  // namespace
+
+void NlSocketDeleter::operator()(nl_sock* sock) const {
+  nl_socket_free(sock);
+}
+
+Error nlError(int nlErr, const std::string& what) {
+  return Error{errnoOf(nlErr), what + ": " + nl_geterror(nlErr)};
+}
+
+Result<NlSocket> openRtnl() {
+  NlSocket sock(nl_socket_alloc());
+  if (!sock) return failErrno(ENOMEM, "allocate a netlink socket");
+  int err = nl_connect(sock.get(), NETLINK_ROUTE);  // libnl opens it SOCK_CLOEXEC
+  if (err < 0) return fail(nlError(err, "connect a NETLINK_ROUTE socket"));
+  return sock;
+}
+
+Result<void> createVethPair(nl_sock* sock, const std::string& hostName, FdView peerNetns,
+                            const std::string& peerName) {
+  Link link(rtnl_link_veth_alloc());
+  if (!link) return failErrno(ENOMEM, "allocate a veth link");
+  rtnl_link_set_name(link.get(), hostName.c_str());
+  rtnl_link_set_flags(link.get(), IFF_UP);
+  // The peer is owned by `link`; get_peer takes a reference we give back.
+  Link peer(rtnl_link_veth_get_peer(link.get()));
+  rtnl_link_set_name(peer.get(), peerName.c_str());
+  // Not IFF_UP: the kernel refuses to open the peer while creating the pair (ENOTCONN).
+  rtnl_link_set_ns_fd(peer.get(), peerNetns.get());
+  int err = rtnl_link_add(sock, link.get(), NLM_F_CREATE | NLM_F_EXCL);
+  if (err < 0) return fail(nlError(err, "create veth pair '" + hostName + "'/'" + peerName + "'"));
+  return {};
+}
+
+Result<std::optional<int>> linkIndex(nl_sock* sock, const std::string& name) {
+  auto link = getLink(sock, name);
+  if (!link) {
+    if (link.error().code == ENODEV) return std::optional<int>();
+    return fail(std::move(link).error());
+  }
+  return std::optional<int>(rtnl_link_get_ifindex(link->get()));
+}
+
+Result<void> setLinkUp(nl_sock* sock, const std::string& name) {
+  auto link = getLink(sock, name);
+  if (!link) return fail(std::move(link).error());
+  Link change(rtnl_link_alloc());
+  if (!change) return failErrno(ENOMEM, "allocate a link");
+  rtnl_link_set_flags(change.get(), IFF_UP);
+  int err = rtnl_link_change(sock, link->get(), change.get(), 0);
+  if (err < 0) return fail(nlError(err, "set link '" + name + "' up"));
+  return {};
+}
+
+Result<bool> deleteLink(nl_sock* sock, const std::string& name) {
+  Link link(rtnl_link_alloc());
+  if (!link) return failErrno(ENOMEM, "allocate a link");
+  rtnl_link_set_name(link.get(), name.c_str());
+  int err = rtnl_link_delete(sock, link.get());
+  if (err == -NLE_NODEV || err == -NLE_OBJ_NOTFOUND) return false;
+  if (err < 0) return fail(nlError(err, "delete link '" + name + "'"));
+  return true;
+}
+
+Result<std::vector<std::string>> linksWithPrefix(nl_sock* sock, const std::string& prefix) {
+  nl_cache* raw = nullptr;
+  int err = rtnl_link_alloc_cache(sock, AF_UNSPEC, &raw);
+  if (err < 0) return fail(nlError(err, "list links"));
+  Cache cache(raw);
+  std::vector<std::string> names;
+  for (nl_object* o = nl_cache_get_first(raw); o; o = nl_cache_get_next(o)) {
+    const char* name = rtnl_link_get_name(reinterpret_cast<rtnl_link*>(o));
+    if (name && std::string_view(name).starts_with(prefix)) names.emplace_back(name);
+  }
+  return names;
+}
+
+Result<void> addAddress(nl_sock* sock, int ifindex, const IpAddress& address, int prefixLength,
+                        bool nodad) {
+  Addr addr(rtnl_addr_alloc());
+  NlAddr local = toNlAddr(address, prefixLength);
+  if (!addr || !local) return failErrno(ENOMEM, "allocate an address");
+  rtnl_addr_set_ifindex(addr.get(), ifindex);
+  rtnl_addr_set_family(addr.get(), address.isV4() ? AF_INET : AF_INET6);
+  rtnl_addr_set_local(addr.get(), local.get());
+  rtnl_addr_set_prefixlen(addr.get(), prefixLength);
+  if (nodad) rtnl_addr_set_flags(addr.get(), IFA_F_NODAD);
+  int err = rtnl_addr_add(sock, addr.get(), 0);
+  if (err < 0) {
+    return fail(nlError(
+        err, "add address '" + address.toString() + "/" + std::to_string(prefixLength) + "'"));
+  }
+  return {};
+}
+
+Result<void> addDefaultRoute(nl_sock* sock, int ifindex, const IpAddress& gateway) {
+  int family = gateway.isV4() ? AF_INET : AF_INET6;
+  Route route(rtnl_route_alloc());
+  NlAddr dst = toNlAddr(IpAddress{gateway.family, {}}, 0);
+  NlAddr gw = toNlAddr(gateway, gateway.bitLength());
+  rtnl_nexthop* hop = rtnl_route_nh_alloc();
+  if (!route || !dst || !gw || !hop) {
+    if (hop) rtnl_route_nh_free(hop);
+    return failErrno(ENOMEM, "allocate a route");
+  }
+  rtnl_route_set_family(route.get(), family);
+  rtnl_route_set_dst(route.get(), dst.get());
+  rtnl_route_set_table(route.get(), RT_TABLE_MAIN);
+  rtnl_route_set_protocol(route.get(), RTPROT_STATIC);
+  rtnl_route_set_scope(route.get(), RT_SCOPE_UNIVERSE);
+  rtnl_route_nh_set_ifindex(hop, ifindex);
+  rtnl_route_nh_set_gateway(hop, gw.get());
+  rtnl_route_add_nexthop(route.get(), hop);  // the route owns the hop from here
+  int err = rtnl_route_add(sock, route.get(), NLM_F_CREATE | NLM_F_EXCL);
+  if (err < 0) return fail(nlError(err, "add default route via '" + gateway.toString() + "'"));
+  return {};
+}
+
+Result<std::vector<LinkAddress>> listAddresses(nl_sock* sock) {
+  nl_cache* rawLinks = nullptr;
+  nl_cache* rawAddrs = nullptr;
+  int err = rtnl_link_alloc_cache(sock, AF_UNSPEC, &rawLinks);
+  if (err < 0) return fail(nlError(err, "list links"));
+  Cache links(rawLinks);
+  err = rtnl_addr_alloc_cache(sock, &rawAddrs);
+  if (err < 0) return fail(nlError(err, "list addresses"));
+  Cache addrs(rawAddrs);
+  std::vector<LinkAddress> out;
+  for (nl_object* o = nl_cache_get_first(rawAddrs); o; o = nl_cache_get_next(o)) {
+    auto* a = reinterpret_cast<rtnl_addr*>(o);
+    nl_addr* local = rtnl_addr_get_local(a);
+    if (!local) continue;
+    IpAddress ip;
+    ip.family = nl_addr_get_family(local) == AF_INET ? Family::kIpv4 : Family::kIpv6;
+    unsigned len = std::min<unsigned>(nl_addr_get_len(local), 16);
+    std::memcpy(ip.bytes.data(), nl_addr_get_binary_addr(local), len);
+    char name[IFNAMSIZ] = {};
+    rtnl_link_i2name(rawLinks, rtnl_addr_get_ifindex(a), name, sizeof name);
+    out.push_back({name, ip});
+  }
+  return out;
+}
+
+}  // namespace spacelet::netpolicy

@@ -1,0 +1,58 @@
+// Links, addresses and routes through libnl's route library (no `ip` child): the veth pair of
+// a Space, its addresses and default route, loopback, and link listing for reconcile.
+// A socket belongs to the network namespace it was opened in (open it through runInNetns).
+// libnl sockets are not thread-safe; NetPolicy serializes their use.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "spacelet/base/error.h"
+#include "spacelet/base/unique_fd.h"
+#include "spacelet/netpolicy/address.h"
+
+struct nl_sock;
+
+namespace spacelet::netpolicy {
+
+struct NlSocketDeleter {
+  void operator()(nl_sock* sock) const;
+};
+// An owned libnl socket; its fd is close-on-exec.
+using NlSocket = std::unique_ptr<nl_sock, NlSocketDeleter>;
+
+// Converts a libnl error (a negative NLE_* code) to an Error with an errno-like code.
+Error nlError(int nlErr, const std::string& what);
+
+// A NETLINK_ROUTE socket in the calling thread's network namespace.
+Result<NlSocket> openRtnl();
+
+// Creates the veth pair `hostName` (here, up) / `peerName` (created directly inside
+// `peerNetns`, down: set it up from inside). EEXIST when `hostName` exists.
+Result<void> createVethPair(nl_sock* sock, const std::string& hostName, FdView peerNetns,
+                            const std::string& peerName);
+// The interface index of `name`, or nullopt when there is no such link.
+Result<std::optional<int>> linkIndex(nl_sock* sock, const std::string& name);
+Result<void> setLinkUp(nl_sock* sock, const std::string& name);
+// Deletes a link (with a veth, its peer too). Returns false when there was no such link.
+Result<bool> deleteLink(nl_sock* sock, const std::string& name);
+// Names of the links whose name starts with `prefix` (one dump).
+Result<std::vector<std::string>> linksWithPrefix(nl_sock* sock, const std::string& prefix);
+
+// Adds address/prefixLength to the link; `nodad` skips IPv6 duplicate address detection, so
+// the address is usable at once (see ip-address(8), IFA_F_NODAD).
+Result<void> addAddress(nl_sock* sock, int ifindex, const IpAddress& address, int prefixLength,
+                        bool nodad);
+// The default route of the address's family via `gateway` on `ifindex`.
+Result<void> addDefaultRoute(nl_sock* sock, int ifindex, const IpAddress& gateway);
+
+struct LinkAddress {
+  std::string ifname;
+  IpAddress address;
+};
+// Every address of the namespace with its interface name (one dump).
+Result<std::vector<LinkAddress>> listAddresses(nl_sock* sock);
+
+}  // namespace spacelet::netpolicy
