@@ -51,6 +51,7 @@ Result<void> Ipam::restore(const Lease& lease, const std::string& origin) {
 
 Result<Lease> Ipam::allocate(const std::string& spaceId, uint16_t appPort) {
   std::string ifname = interfaceName(spaceId);
+  if (find(spaceId)) return failInvalid("Space '" + spaceId + "' already has a lease");
   if (const Lease* other = findByIfname(ifname)) {
     return failInvalid("Space '" + spaceId + "' and Space '" + other->spaceId +
                        "' share the interface name '" + ifname +
