@@ -126,8 +126,8 @@ void applyXattrs(archive_entry* e, int parentFd, const std::string& name, EntryT
 Result<void> applyMetadata(const EntryInfo& info, int parentFd, const std::string& name,
                            const UnpackOptions& options) {
   if (options.preserveOwnership &&
-      ::fchownat(parentFd, name.c_str(), static_cast<uid_t>(info.uid), static_cast<gid_t>(info.gid),
-                 AT_SYMLINK_NOFOLLOW) != 0) {
+      ::fchownat(parentFd, name.c_str(), static_cast<uid_t>(info.uid + options.idShift),
+                 static_cast<gid_t>(info.gid + options.idShift), AT_SYMLINK_NOFOLLOW) != 0) {
     return failErrno(errno, "chown");
   }
   // chown clears setuid bits, so the mode is set after it. Symlinks have no mode.

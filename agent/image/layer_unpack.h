@@ -16,6 +16,8 @@ struct UnpackOptions {
   UnpackLimits limits;
   // Keep the owners recorded in the layer (needs root). Off for unprivileged callers.
   bool preserveOwnership = true;
+  // Added to every owner (ADD of a tar inside a user-namespaced build: the build's host base).
+  int64_t idShift = 0;
 };
 
 struct UnpackStats {

@@ -1,0 +1,70 @@
+// The Dockerfile builder: build(context, Dockerfile, options, log) -> a stored image.
+// Each RUN step runs in spacelet's sandbox (the OCI runtime at BuilderSettings::runtimePath)
+// in a user namespace, with no network, under the build's limits; its changes (the overlay
+// upper dir) become a layer. Steps are cached by parent, instruction and input content.
+// Thread-safety: one build per call; concurrent builds need distinct BuildOptions::id.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "agent/image/image_store.h"
+#include "agent/image/rootfs_mount.h"
+#include "spacelet/base/error.h"
+
+namespace spacelet::agent::build {
+
+// Limits of one build (agent config: build.*; by default the Space's flavor).
+struct BuildLimits {
+  int64_t memoryBytes = int64_t{16} << 30;
+  int64_t pids = 4096;
+  int64_t cpuQuotaMicros = 200000;  // per 100 ms period: 2 CPUs
+  std::chrono::seconds stepTimeout{3600};
+  int64_t maxLayerBytes = int64_t{32} << 30;
+};
+
+// Node-level settings, the same for every build.
+struct BuilderSettings {
+  std::string runtimePath;       // spacelet-run (runc's command line)
+  std::string workRoot;          // scratch space for steps, on the image store's filesystem
+  std::string cacheRoot;         // build cache records and cache mounts
+  std::string cgroupParent;      // absolute cgroup path below which build containers go
+  std::string network = "none";  // "none": a fresh empty network namespace
+};
+
+struct BuildOptions {
+  std::string id;          // unique per concurrent build (container and scratch names)
+  std::string contextDir;  // COPY/ADD sources
+  std::string dockerfile;  // the Dockerfile text
+  std::string target;      // stage to build; empty: the last one
+  std::string tag;         // name of the resulting image in the store
+  std::map<std::string, std::string> buildArgs;  // Space variables are passed here
+  std::map<std::string, std::string> secrets;    // id -> value, for RUN --mount=type=secret
+  bool noCache = false;                          // restart --factory
+  BuildLimits limits;
+  image::IdRange ids{100000, 65536};  // the build's user namespace
+};
+
+// Where progress and RUN output go, line by line. Secret values never reach it: the builder
+// redacts them before calling.
+using BuildLogSink = std::function<void(std::string_view line)>;
+
+struct BuildResult {
+  image::Image image;
+  int steps = 0;
+  int cacheHits = 0;
+  std::chrono::milliseconds duration{0};
+};
+
+Result<BuildResult> build(image::ImageStore& store, const BuilderSettings& settings,
+                          const BuildOptions& options, const BuildLogSink& log);
+
+// The cgroup (v2 "0::" line, else the v1 memory line) of /proc/self/cgroup's text: where the
+// agent runs, below which build containers go. Pure; exposed for tests.
+std::string ownCgroup(const std::string& procSelfCgroup);
+
+}  // namespace spacelet::agent::build
