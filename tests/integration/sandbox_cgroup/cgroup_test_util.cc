@@ -83,6 +83,16 @@ int GatedChild::wait() {
   return status;
 }
 
+std::string siblingCgroup(const std::string& name) {
+  std::istringstream in(readText("/proc/self/cgroup"));
+  std::string line, own = "/";
+  while (std::getline(in, line)) {
+    if (line.rfind("0::", 0) == 0) own = line.substr(3);
+  }
+  std::string parent = own.substr(0, own.rfind('/'));
+  return parent + "/" + name;
+}
+
 std::string uniqueId(const std::string& stem) {
   static std::atomic<int> counter{0};
   return "sltest-" + stem + "-" + std::to_string(::getpid()) + "-" + std::to_string(++counter);

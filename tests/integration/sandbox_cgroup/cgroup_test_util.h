@@ -44,6 +44,11 @@ class GatedChild {
   bool reaped_ = false;
 };
 
+// "<parent of this process's v2 cgroup>/<name>": where a test may create v2 cgroups whose
+// controllers it enables (its own cgroup is a leaf with processes: the VM harness runs each
+// test binary in one). "/<name>" when the process sits in the root.
+std::string siblingCgroup(const std::string& name);
+
 // A unique container id for this test process.
 std::string uniqueId(const std::string& stem);
 

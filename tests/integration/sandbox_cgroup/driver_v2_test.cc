@@ -32,14 +32,15 @@ using testing::CgroupGuard;
 using testing::GatedChild;
 namespace fs = std::filesystem;
 
-// Plays "the caller's own cgroup" with a fresh directory below the v2 root, so that the
-// driver enables controllers there and never in the host's root cgroup.
+// Plays "the caller's own cgroup" with a fresh sibling of the test's own cgroup (a leaf that
+// holds this process, where cgroup v2 would refuse to enable controllers for children), so
+// the driver enables controllers there and never in the host's root cgroup.
 class V2Driver : public ::testing::Test {
  protected:
   void SetUp() override {
     if (auto why = testing::skipUnlessMode(Mode::kUnified); !why.empty()) GTEST_SKIP() << why;
     mount_ = *testing::unifiedMount();
-    own_ = "/" + testing::uniqueId("own");
+    own_ = testing::siblingCgroup(testing::uniqueId("own"));
     ASSERT_EQ(::mkdir((mount_ + own_).c_str(), 0755), 0) << std::strerror(errno);
     std::ofstream(tmp_ / "cgroup") << "0::" << own_ << "\n";
     options_.root = mount_;
