@@ -104,8 +104,8 @@ Table makeTable() {
   add(t, "network.resolvers", &C::network, &Network::resolvers, AddressList{}, kRestart,
       "DNS servers Spaces may query ([]: the node's /etc/resolv.conf).");
   // logs
-  add(t, "logs.level", &C::logs, &Logs::level, Choice{{"debug", "info", "warning", "error"}}, kLive,
-      "The agent's own log level.");
+  add(t, "logs.level", &C::logs, &Logs::level, Choice{{"debug", "info", "warning", "error"}},
+      kRestart, "The agent's own log level.");
   add(t, "logs.format", &C::logs, &Logs::format, Choice{{"text", "json"}}, kRestart,
       "The agent's own log format on stderr.");
   add(t, "logs.max_file_bytes", &C::logs, &Logs::maxFileBytes, Bytes{64 * kKiB, 64 * kGiB}, kLive,
