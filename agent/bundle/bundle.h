@@ -1,0 +1,34 @@
+// Making a Space's OCI bundle on disk: the root filesystem (overlayfs over the image's shared
+// layers, idmapped into the Space's host id range, with a per-deployment upper dir owned by
+// that range), /app and /home/user owned by the app's user, and config.json. The mounts
+// outlive the agent (containers do); removeBundle() takes them down.
+#pragma once
+
+#include <string>
+
+#include "agent/bundle/bundle_config.h"
+#include "agent/image/image_store.h"
+#include "spacelet/base/error.h"
+
+namespace spacelet::agent::bundle {
+
+struct BundleRequest {
+  image::Image image;
+  SpaceInfo space;
+  FlavorInfo flavor;
+  BundleSettings settings;  // rootfs, appSource and homeSource are filled in by makeBundle
+  std::string dir;          // the bundle directory; created, must not exist
+};
+
+struct Bundle {
+  std::string dir;
+  std::string rootfs;
+  nlohmann::json config;
+};
+
+Result<Bundle> makeBundle(image::ImageStore& store, const BundleRequest& request);
+
+// Unmounts the root filesystem and its idmapped layers and removes the directory.
+Result<void> removeBundle(const std::string& dir);
+
+}  // namespace spacelet::agent::bundle
