@@ -1,7 +1,7 @@
 // spacelet-probe entry point: dispatches a subcommand and prints its JSON result.
 // Usage: spacelet-probe [report] | open PATH [r|w|rw] | read PATH | write PATH DATA | stat PATH
 //        | syscall NAME | connect HOST PORT [tcp|udp] [TIMEOUT_MS] | hog-memory MIB
-//        | spin SECONDS | fork-bomb [MAX] | exit CODE | sleep SECONDS
+//        | spin SECONDS | fork-bomb [MAX] | exit CODE | sleep SECONDS | cgroup
 #include <unistd.h>
 
 #include <cstdio>
@@ -23,11 +23,12 @@ int main(int argc, char** argv) {
     return 0;
   }
   static const std::map<std::string, std::function<nlohmann::json(const Args&)>> commands = {
-      {"report", spacelet::probe::report},     {"open", spacelet::probe::openPath},
-      {"read", spacelet::probe::readPath},     {"write", spacelet::probe::writePath},
-      {"stat", spacelet::probe::statPath},     {"syscall", spacelet::probe::trySyscall},
-      {"connect", spacelet::probe::connectTo}, {"hog-memory", spacelet::probe::hogMemory},
-      {"spin", spacelet::probe::spin},         {"fork-bomb", spacelet::probe::forkBomb},
+      {"report", spacelet::probe::report},       {"open", spacelet::probe::openPath},
+      {"read", spacelet::probe::readPath},       {"write", spacelet::probe::writePath},
+      {"stat", spacelet::probe::statPath},       {"syscall", spacelet::probe::trySyscall},
+      {"connect", spacelet::probe::connectTo},   {"hog-memory", spacelet::probe::hogMemory},
+      {"spin", spacelet::probe::spin},           {"fork-bomb", spacelet::probe::forkBomb},
+      {"cgroup", spacelet::probe::cgroupLimits},
   };
   auto it = commands.find(command);
   if (it == commands.end()) {

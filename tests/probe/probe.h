@@ -13,6 +13,7 @@ using Args = std::vector<std::string>;
 
 // report.cc: identity, credentials, capabilities, namespaces, mounts, limits, env, fds.
 nlohmann::json report(const Args& args);
+nlohmann::json cgroupLimits(const Args& args);  // cgroup: own cgroup v2 path and limits
 
 // actions.cc: file and syscall attempts that report errno instead of failing.
 nlohmann::json openPath(const Args& args);    // open PATH [r|w|rw]

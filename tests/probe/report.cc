@@ -162,4 +162,21 @@ nlohmann::json report(const Args&) {
   return r;
 }
 
+// The limits of the probe's own cgroup v2 directory, as the kernel shows them from inside
+// (a container's cgroup namespace, or a systemd scope): unreadable files are left out.
+nlohmann::json cgroupLimits(const Args& /*args*/) {
+  std::string path;
+  std::istringstream lines(slurp("/proc/self/cgroup"));
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind("0::", 0) == 0) path = line.substr(3);
+  nlohmann::json r{{"ok", !path.empty()}, {"path", path}};
+  for (const char* file : {"memory.max", "memory.swap.max", "memory.high", "pids.max", "cpu.max",
+                           "cpu.weight", "cgroup.controllers"}) {
+    std::ifstream in("/sys/fs/cgroup" + path + "/" + file);
+    std::string value;
+    if (in && std::getline(in, value)) r[file] = value;
+  }
+  return r;
+}
+
 }  // namespace spacelet::probe

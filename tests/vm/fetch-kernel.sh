@@ -56,6 +56,8 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$(basename "$deb")" ]; then
   busybox depmod -b "$cache/tree" "$release"
   echo "$release" >"$cache/release"
   ln -sfn "tree/boot/vmlinuz-$release" "$cache/vmlinuz"
+  ln -sfn "tree/lib/modules/$release" "$cache/modules"
   basename "$deb" >"$stamp"
 fi
+realpath "$deb" >"$cache/deb"
 say "kernel $(cat "$cache/release") ready in $cache"

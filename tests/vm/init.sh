@@ -1,20 +1,17 @@
 #!/bin/busybox sh
-# PID 1 of the VM harness (initramfs mode). Stage 1 moves the image onto a tmpfs (pivot_root,
-# which runtimes need, refuses the initramfs itself); stage 2 mounts the kernel filesystems and
+# PID 1 of the VM harness (initramfs mode). Stage 1 gives the image a root that pivot_root
+# accepts (runtimes need it; it refuses the initramfs itself); stage 2 mounts the kernel filesystems and
 # cgroup2 with every controller delegated, loads the modules, runs each test binary in its own
 # cgroup under a timeout and streams its gtest XML to the host on the second serial port.
 export PATH=/usr/sbin:/usr/bin
 
 if [ "${1:-}" != stage2 ]; then
-  /usr/bin/busybox mount -t devtmpfs devtmpfs /dev
-  exec </dev/console >/dev/console 2>&1
-  mount -t tmpfs -o mode=0755 newroot /newroot
-  for entry in /*; do
-    case $entry in /newroot | /dev | /proc | /sys) ;; *) cp -a "$entry" /newroot/ ;; esac
-  done
-  mkdir -p /newroot/dev /newroot/proc /newroot/sys
-  umount -l /dev
-  exec switch_root /newroot /init stage2
+  # A bind mount of the initramfs moved over / has a parent mount, which is all pivot_root
+  # asks of the current root; unlike switch_root's copy to a tmpfs it costs nothing.
+  /usr/bin/busybox mount -o bind / /newroot
+  cd /newroot
+  mount -o move . /
+  exec chroot . /init stage2
 fi
 
 say() { echo "spacelet-vm: $*"; }
@@ -121,7 +118,7 @@ verdict() {
 # Runs one test binary in /sys/fs/cgroup/spacelet-vm/<name>/test, a leaf whose parent has
 # every controller enabled, so cgroups the test creates land inside <name> and go with it.
 runTest() {
-  local kind=$1 rel=$2 limit=$3 filter=$4 name cg out start rc elapsed status left
+  local kind=$1 rel=$2 limit=$3 filter=$4 repeat=$5 name cg out start rc elapsed status left
   name=${rel##*/}
   cg=/sys/fs/cgroup/spacelet-vm/$name
   out=/run/spacelet-vm/$name
@@ -130,7 +127,7 @@ runTest() {
   start=$(uptimeMs)
   timeout -s KILL "$limit" sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' \
     sh "$cg/test" "/spacelet/build/$rel" --gtest_output="xml:$out.xml" \
-    ${filter:+--gtest_filter=$filter} >"$out.log" 2>&1 </dev/null
+    ${filter:+--gtest_filter=$filter} ${repeat:+--gtest_repeat=$repeat} >"$out.log" 2>&1 </dev/null
   rc=$?
   elapsed=$(($(uptimeMs) - start))
   status=$(verdict "$rc" "$elapsed" "$limit")
@@ -144,14 +141,15 @@ runTest() {
 }
 
 runTests() {
-  local only limit filter kind rel
+  local only limit filter repeat kind rel
   only=$(param only)
   limit=$(param test_timeout)
   filter=$(param gtest_filter)
+  repeat=$(param gtest_repeat)
   mkdir -p /run/spacelet-vm
   while read -r kind rel; do
     if [ -n "$only" ] && ! echo ",$only," | grep -q ",${rel##*/},"; then continue; fi
-    runTest "$kind" "$rel" "${limit:-240}" "$filter"
+    runTest "$kind" "$rel" "${limit:-240}" "$filter" "$repeat"
   done </etc/spacelet-vm/tests.list
 }
 

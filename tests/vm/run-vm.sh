@@ -4,20 +4,29 @@
 # port: one gtest XML and exit status per test binary (and a log tail for each failure).
 # Exits non-zero when a test failed, a module did not load, or the VM did not finish (hard
 # timeout, kernel panic); then the console's tail is printed. Never waits past the timeout.
-# Usage: run-vm.sh KERNEL INITRD OUT_DIR [tests|bench]
+# Usage: run-vm.sh KERNEL INITRD OUT_DIR [tests|bench|systemd] [-- MORE_QEMU_ARGS...]
+#   tests, bench: the initramfs mode (tests/vm/init.sh is PID 1)
+#   systemd:      boots the disk given in MORE_QEMU_ARGS with systemd (tests/vm/systemd)
 # Environment (all optional):
 #   SPACELET_VM_TIMEOUT=600       seconds before the VM is killed
 #   SPACELET_VM_TEST_TIMEOUT=240  seconds each test binary may run inside the VM
 #   SPACELET_VM_MEMORY=3072       MiB of guest memory;  SPACELET_VM_CPUS=2
 #   SPACELET_VM_ONLY=a,b          run only these test binaries (by name)
 #   SPACELET_VM_GTEST_FILTER=...  passed to every binary as --gtest_filter
+#   SPACELET_VM_GTEST_REPEAT=N    passed as --gtest_repeat (hunting flaky tests; -1: forever)
+#   SPACELET_VM_APPEND="..."      more kernel command line (e.g. loglevel=7)
 #   SPACELET_VM_BENCH_RUNS=20     container starts per runtime in bench mode
 set -euo pipefail
 
-kernel=${1:?usage: run-vm.sh KERNEL INITRD OUT_DIR [tests|bench]}
-initrd=${2:?usage: run-vm.sh KERNEL INITRD OUT_DIR [tests|bench]}
-out=${3:?usage: run-vm.sh KERNEL INITRD OUT_DIR [tests|bench]}
+usage="usage: run-vm.sh KERNEL INITRD OUT_DIR [tests|bench|systemd] [-- MORE_QEMU_ARGS...]"
+kernel=${1:?$usage}
+initrd=${2:?$usage}
+out=${3:?$usage}
 mode=${4:-tests}
+shift $(($# < 4 ? $# : 4))
+[ "${1:-}" = -- ] && shift
+moreQemuArgs=("$@")
+case $mode in tests | bench | systemd) ;; *) echo "vm: unknown mode '$mode'; $usage" >&2; exit 2 ;; esac
 timeoutS=${SPACELET_VM_TIMEOUT:-600}
 
 say() { echo "vm: $*"; }
@@ -37,10 +46,13 @@ channel=$out/channel.txt
 : >"$channel"
 
 append="console=ttyS0 panic=-1 oops=panic loglevel=4 spacelet.mode=$mode"
+[ "$mode" = systemd ] && append+=" root=/dev/vda rw"
 append+=" spacelet.test_timeout=${SPACELET_VM_TEST_TIMEOUT:-240}"
 append+=" spacelet.bench_runs=${SPACELET_VM_BENCH_RUNS:-20}"
 [ -n "${SPACELET_VM_ONLY:-}" ] && append+=" spacelet.only=$SPACELET_VM_ONLY"
 [ -n "${SPACELET_VM_GTEST_FILTER:-}" ] && append+=" spacelet.gtest_filter=$SPACELET_VM_GTEST_FILTER"
+[ -n "${SPACELET_VM_GTEST_REPEAT:-}" ] && append+=" spacelet.gtest_repeat=$SPACELET_VM_GTEST_REPEAT"
+[ -n "${SPACELET_VM_APPEND:-}" ] && append+=" $SPACELET_VM_APPEND"
 
 accel=(-accel tcg)
 if [ -r /dev/kvm ] && grep -qE '\b(vmx|svm)\b' /proc/cpuinfo; then accel=(-accel kvm -accel tcg); fi
@@ -51,16 +63,17 @@ timeout --kill-after=10 "$timeoutS" qemu-system-x86_64 -nodefaults -no-user-conf
   -no-reboot -machine pc "${accel[@]}" -cpu max -smp "${SPACELET_VM_CPUS:-2}" \
   -m "${SPACELET_VM_MEMORY:-3072}" -kernel "$kernel" -initrd "$initrd" -append "$append" \
   -chardev "file,id=console,path=$console" -serial chardev:console \
-  -chardev "file,id=results,path=$channel" -serial chardev:results &
+  -chardev "file,id=results,path=$channel" -serial chardev:results "${moreQemuArgs[@]}" &
 qemu=$!
-# Progress: the init's own lines, as they come.
-tail --pid=$qemu -n +1 -f "$console" 2>/dev/null | grep --line-buffered '^spacelet-vm:' || true
+# Progress: the harness's own lines, as they come (under systemd they carry a journal prefix).
+tail --pid=$qemu -n +1 -f "$console" 2>/dev/null | grep -a --line-buffered -o 'spacelet-vm: .*' || true
 qemuStatus=0
 wait $qemu || qemuStatus=$?
 elapsed=$(($(date +%s) - start))
 
 "$(dirname "$0")/unpack-results.sh" "$channel" "$out"
 problems=$(cat "$out/problems")
+[ -n "$problems" ] && problems+=$'\n'
 
 if [ "$qemuStatus" -eq 124 ] || [ "$qemuStatus" -eq 137 ]; then
   problems+="the VM did not finish within ${timeoutS}s (raise SPACELET_VM_TIMEOUT or look for a hung test below)"$'\n'

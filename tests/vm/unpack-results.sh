@@ -35,7 +35,7 @@ tr -d '\r' <"$channel" | awk -v out="$out" '
     if (kind == "test") {
       printf "%s\t%s\t%s\t%s\t%s\t%s\n", $3, $4, $5, $6, $7, $8 >> (out "/summary.tsv")
       if ($7 == "timeout") problem($4 ": killed after " int($6 / 1000) "s" ($8 != "" ? ", hung in " $8 : ""))
-      else if ($7 != "ok") problem($4 ": " $7 " (exit status " $5 ")" ($8 != "" ? ", last test started: " $8 : ""))
+      else if ($7 != "ok" && $7 != "skipped") problem($4 ": " $7 " (exit status " $5 ")" ($8 != "" ? ", last test started: " $8 : ""))
       next
     }
     next
