@@ -44,7 +44,10 @@ struct BuildOptions {
   std::string tag;         // name of the resulting image in the store
   std::map<std::string, std::string> buildArgs;  // Space variables are passed here
   std::map<std::string, std::string> secrets;    // id -> value, for RUN --mount=type=secret
-  bool noCache = false;                          // restart --factory
+  // Extra read-only directories for RUN --mount=type=bind,from=NAME (BuildKit's named
+  // contexts), e.g. "wheelhouse" -> the node's local wheel directory standing in for PyPI.
+  std::map<std::string, std::string> namedContexts;
+  bool noCache = false;  // restart --factory
   BuildLimits limits;
   image::IdRange ids{100000, 65536};  // the build's user namespace
 };

@@ -94,18 +94,43 @@ Result<BindMount> cacheMount(BuildRun& run, const Instruction& ins, const MountF
   return BindMount{dir, target, false};
 }
 
+// type=bind: a read-only view of the build context or of a named context (from=NAME).
+Result<BindMount> bindMount(BuildRun& run, const Instruction& ins, const MountFlag& m) {
+  if (!m.fields.contains("target"))
+    return failInvalid(ins.where() + ": --mount=type=bind needs target=PATH");
+  std::string base = run.context.dir();
+  if (m.fields.contains("from")) {
+    auto it = run.options.namedContexts.find(m.fields.at("from"));
+    if (it == run.options.namedContexts.end()) {
+      return failInvalid(ins.where() + ": --mount from='" + m.fields.at("from") +
+                         "' is neither a named context of this build nor supported");
+    }
+    base = it->second;
+  }
+  auto source = normalizeContextPath(m.fields.contains("source") ? m.fields.at("source") : "");
+  if (!source) return fail(std::move(source).error().withContext(ins.where()));
+  bool readWrite = m.fields.contains("rw") || m.fields.contains("readwrite");
+  if (readWrite)
+    return failInvalid(ins.where() + ": --mount=type=bind is read-only in spacelet builds");
+  if (!m.fields.contains("from")) {  // the main context: its symlink checks apply
+    auto resolved = run.context.resolve(source->empty() ? "." : *source);
+    if (!resolved) return fail(std::move(resolved).error().withContext(ins.where()));
+  }
+  return BindMount{source->empty() ? base : base + "/" + *source,
+                   absoluteIn("/", m.fields.at("target")), true};
+}
+
 Result<std::vector<BindMount>> stepMounts(BuildRun& run, const Instruction& ins,
                                           const std::string& dir) {
   std::vector<BindMount> binds;
   for (const auto& value : ins.flagValues("mount")) {
     MountFlag m = parseMountFlag(value);
     const std::string& type = m.fields.at("type");
-    Result<BindMount> b =
-        type == "secret" ? secretMount(run, ins, m, dir)
-        : type == "cache"
-            ? cacheMount(run, ins, m)
-            : Result<BindMount>(failInvalid(ins.where() + ": --mount type '" + type +
-                                            "' is not supported (use secret or cache)"));
+    Result<BindMount> b = failInvalid(ins.where() + ": --mount type '" + type +
+                                      "' is not supported (use secret, cache or bind)");
+    if (type == "secret") b = secretMount(run, ins, m, dir);
+    if (type == "cache") b = cacheMount(run, ins, m);
+    if (type == "bind") b = bindMount(run, ins, m);
     if (!b) return fail(std::move(b).error());
     binds.push_back(*b);
   }

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "agent/build/recipes.h"
 #include "build_fixture.h"
 
 namespace spacelet::agent::build::testing {
@@ -228,6 +229,42 @@ TEST_F(BuilderTest, MaliciousContextIsRefused) {
   std::string root = unpackImage(dir->image);
   EXPECT_EQ(fs::read_symlink(root + "/app/link"), "ok.txt");
   EXPECT_EQ(slurp(root + "/app/ok.txt"), "ok");
+}
+
+TEST_F(BuilderTest, StaticRecipeBuildsAndNamedContextsMountReadOnly) {
+  writeContext({{"index.html", "<h1>hello</h1>\n"}, {"build.sh", "echo built > /app/built.txt\n"}});
+  RecipeInputs in{"static", "", "index.html", 7860, "sh build.sh", false, false, false};
+  RecipeSettings recipe;
+  recipe.staticBase = "busybox-test";
+  auto dockerfile = recipeDockerfile(in, recipe);
+  ASSERT_TRUE(dockerfile) << dockerfile.error().message;
+  auto result = runBuild(*dockerfile);
+  ASSERT_TRUE(result) << result.error().message << "\n" << log_;
+  const auto& c = result->image.config.config;
+  EXPECT_EQ(c.user, "1000");
+  EXPECT_EQ(c.cmd, (std::vector<std::string>{"httpd", "-f", "-v", "-p", "7860", "-h", "/app"}));
+  std::string root = unpackImage(result->image);
+  EXPECT_EQ(slurp(root + "/app/index.html"), "<h1>hello</h1>\n");
+  EXPECT_EQ(slurp(root + "/app/built.txt"), "built\n");
+  EXPECT_EQ(fs::read_symlink(root + "/home/user/app"), "/app");
+  struct stat st {};
+  ASSERT_EQ(::stat((root + "/app/index.html").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 1000u);
+
+  fs::create_directories(*dir_ / "wheels");
+  std::ofstream(*dir_ / "wheels/demo-1.0-py3-none-any.whl") << "wheel";
+  BuildOptions options;
+  options.namedContexts = {{"wheelhouse", *dir_ / "wheels"}};
+  auto mounted = runBuild(
+      "FROM busybox-test\n"
+      "RUN --mount=type=bind,from=wheelhouse,target=/wheelhouse "
+      "ls /wheelhouse > /listing && (touch /wheelhouse/x 2>/dev/null && echo rw || echo ro) >> "
+      "/listing\n",
+      options);
+  ASSERT_TRUE(mounted) << mounted.error().message << "\n" << log_;
+  std::string mroot = unpackImage(mounted->image);
+  EXPECT_EQ(slurp(mroot + "/listing"), "demo-1.0-py3-none-any.whl\nro\n");
+  EXPECT_FALSE(fs::exists(mroot + "/wheelhouse"));  // the mount point is not left in the layer
 }
 
 }  // namespace
