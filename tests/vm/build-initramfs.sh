@@ -122,8 +122,7 @@ addEtc() {
   printf 'passwd: files\ngroup: files\nhosts: files\n' >"$stage/etc/nsswitch.conf"
   cp "$here/init.sh" "$stage/init"
   chmod 755 "$stage/init"
-  [ -f "$here/bench-start.sh" ] && cp "$here/bench-start.sh" "$stage/etc/spacelet-vm/bench-start.sh"
-  return 0
+  cp "$here/bench-start.sh" "$stage/etc/spacelet-vm/bench-start.sh"
 }
 
 writeCpio() {

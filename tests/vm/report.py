@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Merged test report: which tests ran on the host, which ran in the VM, and which were
+"""Merged test report: which tests ran on the host, which ran in the VMs, and which were
 skipped where and why. Reads the host's CTest JUnit files (build/test-reports/host-*.xml,
 written by `make test-host`), CTest's test list (for each test's binary and label) and the
-VM's gtest XML (build/vm/results/xml/). Prints a table per test binary, every skip with its
-reason, and the tests that ran nowhere; writes the full per-test table to
-build/test-reports/merged.tsv. Usage: report.py BUILD_DIR"""
+gtest XML the VMs sent back (build/vm/results/xml/, build/vm/systemd/results/xml/). Prints a
+table per test binary, every host skip that a VM ran, and the tests that ran nowhere; writes
+the full per-test table to build/test-reports/merged.tsv. Usage: report.py BUILD_DIR"""
 import json
 import pathlib
 import re
@@ -47,7 +47,7 @@ def read_host(build):
         for case in ET.parse(path).getroot().iter("testcase"):
             name = case.get("name")
             binary, labels = names.get(name, ("?", []))
-            if "vm" in labels:
+            if "vm" in labels or "systemd" in labels:
                 continue
             status = case.get("status", "")
             out = case.findtext("system-out") or ""
@@ -60,29 +60,29 @@ def read_host(build):
     return results
 
 
-def read_vm(build):
-    """(binary, test) -> (result, reason) from the gtest XML the VM sent back, plus the
-    binaries the VM ran without producing XML (crashed or killed)."""
+def read_vm(results_dir, prefix=""):
+    """(binary, test) -> (result, reason) from the gtest XML a VM sent back, plus the
+    binaries it ran without producing XML (crashed or killed)."""
     results, lost = {}, []
-    out = build / "vm" / "results"
-    for path in sorted((out / "xml").glob("*.xml")):
+    for path in sorted((results_dir / "xml").glob("*.xml")):
+        binary = prefix + path.stem
         for suite in ET.parse(path).getroot().iter("testsuite"):
             for case in suite.iter("testcase"):
                 name = f"{suite.get('name')}.{case.get('name')}"
                 skipped = case.find("skipped")
                 if skipped is not None or case.get("result") == "skipped":
                     msg = skipped.get("message") if skipped is not None else ""
-                    results[(path.stem, name)] = (SKIPPED, skip_reason(msg))
+                    results[(binary, name)] = (SKIPPED, skip_reason(msg))
                 elif case.find("failure") is not None:
-                    results[(path.stem, name)] = (FAILED, "")
+                    results[(binary, name)] = (FAILED, "")
                 else:
-                    results[(path.stem, name)] = (PASSED, "")
-    summary = out / "summary.tsv"
+                    results[(binary, name)] = (PASSED, "")
+    summary = results_dir / "summary.tsv"
     if summary.exists():
         for line in summary.read_text().splitlines():
             fields = line.split("\t")
-            if len(fields) >= 5 and not (out / "xml" / f"{fields[1]}.xml").exists():
-                lost.append(f"{fields[1]} ({fields[4]}, exit status {fields[2]})")
+            if len(fields) >= 5 and not (results_dir / "xml" / f"{fields[1]}.xml").exists():
+                lost.append(f"{prefix}{fields[1]} ({fields[4]}, exit status {fields[2]})")
     return results, lost
 
 
@@ -94,45 +94,55 @@ def tally(results, binary):
     return counts
 
 
-def cell(counts, present):
-    if not present:
-        return "not run"
-    return f"{counts[PASSED]} passed, {counts[FAILED]} failed, {counts[SKIPPED]} skipped"
+def cell(results, binary):
+    if not any(k[0] == binary for k in results):
+        return "-"
+    counts = tally(results, binary)
+    return f"{counts[PASSED]}/{counts[FAILED]}/{counts[SKIPPED]}"
 
 
-def print_binaries(host, vm):
-    binaries = sorted({b for b, _ in host} | {b for b, _ in vm})
+def print_binaries(places):
+    binaries = sorted({b for _, results in places for b, _ in results})
     width = max([len(b) for b in binaries] + [6])
-    print(f"  {'binary':<{width}}  {'host':<36}  VM")
+    print("  tests passed/failed/skipped per binary and place ('-': not run there)")
+    print(f"  {'binary':<{width}}  " + "  ".join(f"{label:>12}" for label, _ in places))
     for b in binaries:
-        on_host = any(k[0] == b for k in host)
-        in_vm = any(k[0] == b for k in vm)
-        print(f"  {b:<{width}}  {cell(tally(host, b), on_host):<36}  {cell(tally(vm, b), in_vm)}")
+        print(f"  {b:<{width}}  " + "  ".join(f"{cell(r, b):>12}" for _, r in places))
 
 
-def print_skips(host, vm):
-    keys = sorted(set(host) | set(vm))
-    skipped = [k for k in keys if host.get(k, ("",))[0] == SKIPPED or vm.get(k, ("",))[0] == SKIPPED]
-    rescued = [k for k in skipped if vm.get(k, ("",))[0] == PASSED]
-    nowhere = [k for k in skipped if k not in rescued and host.get(k, ("",))[0] != PASSED]
-    print(f"\nSkipped on the host, ran and passed in the VM: {len(rescued)}")
+def result_of(results, key):
+    return results.get(key, ("", ""))[0]
+
+
+def print_skips(places):
+    host = places[0][1]
+    keys = sorted({k for _, results in places for k in results})
+    skipped = [k for k in keys if any(result_of(r, k) == SKIPPED for _, r in places)]
+    rescued = [k for k in skipped if result_of(host, k) == SKIPPED
+               and any(result_of(r, k) == PASSED for _, r in places[1:])]
+    nowhere = [k for k in skipped if not any(result_of(r, k) == PASSED for _, r in places)]
+    print(f"\nSkipped on the host, ran and passed in a VM: {len(rescued)}")
     for b, t in rescued:
         print(f"  {b}: {t}\n      host skip: {host[(b, t)][1]}")
     print(f"\nSkipped everywhere they were tried (ran nowhere): {len(nowhere)}")
     for b, t in nowhere:
         where = []
-        for label, results in (("host", host), ("VM", vm)):
+        for label, results in places:
             if (b, t) in results:
                 result, reason = results[(b, t)]
                 where.append(f"{label}: {reason}" if result == SKIPPED else f"{label}: {result}")
         print(f"  {b}: {t}\n      " + "\n      ".join(where))
 
 
-def write_table(build, host, vm):
-    lines = ["binary\ttest\thost\thost_reason\tvm\tvm_reason"]
-    for b, t in sorted(set(host) | set(vm)):
-        h, v = host.get((b, t), ("not run", "")), vm.get((b, t), ("not run", ""))
-        lines.append(f"{b}\t{t}\t{h[0]}\t{h[1]}\t{v[0]}\t{v[1]}")
+def write_table(build, places):
+    header = ["binary", "test"] + [f"{label}\t{label} reason" for label, _ in places]
+    lines = ["\t".join(header)]
+    for b, t in sorted({k for _, results in places for k in results}):
+        row = [b, t]
+        for _, results in places:
+            result, reason = results.get((b, t), ("not run", ""))
+            row += [result, reason]
+        lines.append("\t".join(row))
     path = build / "test-reports" / "merged.tsv"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
@@ -141,18 +151,18 @@ def write_table(build, host, vm):
 
 def main():
     build = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "build").resolve()
-    host = read_host(build)
-    vm, lost = read_vm(build)
-    print("\n=== Test report: host and VM (tests/vm/report.py) ===")
-    if not host:
-        print("  (no host results: run `make test-host` first; it writes build/test-reports/host-*.xml)")
-    if not vm and not lost:
-        print("  (no VM results: run `make test-vm`)")
-    print_binaries(host, vm)
-    for entry in lost:
-        print(f"  VM: {entry}: no gtest XML came back")
-    print_skips(host, vm)
-    print(f"\nEvery test, both places: {write_table(build, host, vm)}")
+    vm, lost = read_vm(build / "vm" / "results")
+    vm_systemd, lost_systemd = read_vm(build / "vm" / "systemd" / "results", "systemd:")
+    places = [("host", read_host(build)), ("VM", vm), ("VM systemd", vm_systemd)]
+    print("\n=== Test report: host and VMs (tests/vm/report.py) ===")
+    for label, results in places:
+        if not results:
+            print(f"  ({label}: no results in {build}; see docs/testing.md for how to run it)")
+    print_binaries(places)
+    for entry in lost + lost_systemd:
+        print(f"  {entry}: no gtest XML came back")
+    print_skips(places)
+    print(f"\nEvery test, every place: {write_table(build, places)}")
     return 0
 
 

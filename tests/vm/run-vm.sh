@@ -85,6 +85,7 @@ if grep -q 'Kernel panic' "$console"; then
 fi
 
 say "VM ran ${elapsed}s"
+[ "$mode" = bench ] && [ -f "$out/bench.txt" ] && cat "$out/bench.txt"
 if [ -n "$problems" ]; then
   say "console tail ($console):"
   tail -n 60 "$console" | tr -d '\r' | sed 's/^/  | /'
