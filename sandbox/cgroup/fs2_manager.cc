@@ -28,6 +28,12 @@ Result<void> Fs2Manager::attach() {
   return {};
 }
 
+Result<void> Fs2Manager::adopt(pid_t pid) {
+  SPACELET_TRY(makeCgroupDirs(rootFd_.get(), location_.path));
+  SPACELET_TRY(attach());
+  return addProcess(pid);
+}
+
 Result<void> Fs2Manager::create(const Resources& resources) {
   auto created = makeCgroupDirs(rootFd_.get(), location_.path);
   SPACELET_TRY(created);

@@ -38,6 +38,10 @@ class Fs2Manager : public Manager {
 
   // Opens the existing directory (reopen, or a scope systemd created); no writes.
   Result<void> attach();
+  // Makes the directory (mkdir -p) and moves `pid` into it, ahead of create(). The systemd
+  // driver moves a scope's first process into the scope's payload leaf this way, so that
+  // the scope holds no process and may enable controllers for that leaf.
+  Result<void> adopt(pid_t pid);
   const Fs2Location& location() const { return location_; }
 
  private:

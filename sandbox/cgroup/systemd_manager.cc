@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cgroup_fs.h"
 #include "spacelet/base/file_io.h"
 #include "systemd_bus.h"
 
@@ -30,15 +31,31 @@ std::vector<UnitProperty> baseProperties(const ScopeName& scope, const Options& 
   };
 }
 
-std::string parentOf(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
+// The leaf below the scope that holds the container's processes.
+constexpr char kPayload[] = "container";
+
+Result<std::unique_ptr<Manager>> makeManager(UniqueFd rootFd, ScopeName scope,
+                                             const Options& options, bool started) {
+  auto fsRoot = rootFd.dup();
+  SPACELET_TRY(fsRoot);
+  // The scope is the payload's "own" cgroup: delegated to us, so its subtree_control is
+  // ours to write; nothing above the scope is ever pruned.
+  Fs2Location location{scope.cgroupPath + "/" + kPayload, scope.cgroupPath, scope.cgroupPath};
+  auto fs = std::make_unique<Fs2Manager>(std::move(*fsRoot), location, options);
+  auto manager =
+      std::make_unique<SystemdManager>(std::move(scope), std::move(rootFd), std::move(fs), options);
+  if (started) manager->markStarted();
+  return std::unique_ptr<Manager>(std::move(manager));
 }
 
 }  // namespace
 
-SystemdManager::SystemdManager(ScopeName scope, std::unique_ptr<Fs2Manager> fs, Options options)
-    : scope_(std::move(scope)), fs_(std::move(fs)), options_(std::move(options)) {}
+SystemdManager::SystemdManager(ScopeName scope, UniqueFd rootFd, std::unique_ptr<Fs2Manager> fs,
+                               Options options)
+    : scope_(std::move(scope)),
+      rootFd_(std::move(rootFd)),
+      fs_(std::move(fs)),
+      options_(std::move(options)) {}
 
 Result<ScopePlan> SystemdManager::plan(const Resources& resources) const {
   DeviceGroups groups;
@@ -62,8 +79,9 @@ Result<void> SystemdManager::startScope(pid_t pid) {
   std::vector<UnitProperty> properties = baseProperties(scope_, options_, pid);
   properties.insert(properties.end(), scopePlan->properties.begin(), scopePlan->properties.end());
   SPACELET_TRY(startTransientUnit(scope_.unit, properties, options_.systemdJobTimeoutMs));
-  auto rest = fs_->attach();
-  if (rest) rest = fs_->update(scopePlan->rest);
+  // The process leaves the scope for its payload leaf before anything is enabled there.
+  auto rest = fs_->adopt(pid);
+  if (rest) rest = fs_->create(scopePlan->rest);
   if (!rest) {
     (void)stopUnit(scope_.unit, options_.systemdJobTimeoutMs);
     return fail(std::move(rest).error().withContext("scope '" + scope_.unit + "'"));
@@ -93,6 +111,19 @@ Result<void> SystemdManager::destroy() {
   return fs_->destroy();
 }
 
+Result<Stats> SystemdManager::stats() {
+  auto stats = fs_->stats();
+  SPACELET_TRY(stats);
+  // The memory limit is a property of the scope, not of its payload leaf.
+  auto scopeDir = openCgroupDir(rootFd_.get(), scope_.cgroupPath);
+  SPACELET_TRY(scopeDir);
+  auto max = readOptionalNumber(scopeDir->get(), "memory.max");
+  SPACELET_TRY(max);
+  stats->memoryMax.reset();
+  if (*max) stats->memoryMax = static_cast<int64_t>(**max);
+  return stats;
+}
+
 std::string SystemdManager::persistentPath() const {
   return nlohmann::json{{"driver", "systemd"},
                         {"slice", scope_.slice},
@@ -118,20 +149,13 @@ Result<std::unique_ptr<Manager>> openSystemd(UniqueFd rootFd, const ProcCgroup& 
   }
   auto scope = parseScopeName(options.cgroupsPath, options.containerId, options.systemdSlice);
   SPACELET_TRY(scope);
-  Fs2Location location{scope->cgroupPath, scope->cgroupPath, parentOf(scope->cgroupPath)};
-  auto fs = std::make_unique<Fs2Manager>(std::move(rootFd), location, options);
-  return std::unique_ptr<Manager>(
-      std::make_unique<SystemdManager>(std::move(*scope), std::move(fs), options));
+  return makeManager(std::move(rootFd), std::move(*scope), options, false);
 }
 
 Result<std::unique_ptr<Manager>> reopenSystemd(UniqueFd rootFd, const nlohmann::json& saved,
                                                const Options& options) {
   ScopeName scope{saved.at("slice"), saved.at("unit"), saved.at("path")};
-  Fs2Location location{scope.cgroupPath, scope.cgroupPath, parentOf(scope.cgroupPath)};
-  auto fs = std::make_unique<Fs2Manager>(std::move(rootFd), location, options);
-  auto manager = std::make_unique<SystemdManager>(std::move(scope), std::move(fs), options);
-  manager->markStarted();
-  return std::unique_ptr<Manager>(std::move(manager));
+  return makeManager(std::move(rootFd), std::move(scope), options, true);
 }
 
 }  // namespace spacelet::sandbox::cgroup

@@ -2,8 +2,12 @@
 // started through sd-bus StartTransientUnit with the limits as unit properties, Delegate=yes,
 // in a configurable slice (default spacelet.slice). systemd creates the cgroup, so nothing
 // exists until the first addProcess(pid) (a scope cannot start empty); create() only checks
-// the plan. What has no unit property, and the device BPF program, are written into the
-// delegated cgroup by the fs driver, which also does freeze, kill, stats and ps.
+// the plan.
+// The container's processes live in a leaf below the scope, <scope>/container: systemd
+// re-applies the scope's own attributes on `daemon-reload` (resetting, say, memory.oom.group
+// on systemd < 253), but never touches a delegated subtree. So limits with a unit property
+// are properties (on the scope), and everything else - other unified keys, the device BPF
+// program - is written into the leaf by the fs driver, which also does freeze, kill and ps.
 #pragma once
 
 #include <memory>
@@ -20,7 +24,8 @@ namespace spacelet::sandbox::cgroup {
 
 class SystemdManager : public Manager {
  public:
-  SystemdManager(ScopeName scope, std::unique_ptr<Fs2Manager> fs, Options options);
+  // `rootFd`: the v2 hierarchy root; `fs` manages the scope's payload leaf.
+  SystemdManager(ScopeName scope, UniqueFd rootFd, std::unique_ptr<Fs2Manager> fs, Options options);
 
   Result<void> create(const Resources& resources) override;
   Result<void> addProcess(pid_t pid) override;
@@ -30,7 +35,7 @@ class SystemdManager : public Manager {
   Result<bool> frozen() override { return fs_->frozen(); }
   Result<std::vector<pid_t>> pids() override { return fs_->pids(); }
   Result<void> killAll(int signal) override { return fs_->killAll(signal); }
-  Result<Stats> stats() override { return fs_->stats(); }
+  Result<Stats> stats() override;
   Result<void> destroy() override;
   std::string persistentPath() const override;
   Mode mode() const override { return Mode::kUnified; }
@@ -44,6 +49,7 @@ class SystemdManager : public Manager {
   Result<void> startScope(pid_t pid);
 
   ScopeName scope_;
+  UniqueFd rootFd_;
   std::unique_ptr<Fs2Manager> fs_;
   Options options_;
   std::optional<Resources> pending_;  // from create(), applied when the scope starts

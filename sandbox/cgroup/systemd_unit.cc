@@ -105,6 +105,26 @@ void planDevices(const std::vector<DeviceRule>& rules, const DeviceGroups& group
   plan.properties.push_back({"DeviceAllow", allow});
 }
 
+// Unified keys systemd also manages: as properties, or its next re-apply (daemon-reload)
+// would put its own values back. Others are written to the delegated cgroup directly.
+void planUnified(const std::map<std::string, std::string>& unified, ScopePlan& plan) {
+  static const std::map<std::string, std::string> kProperty = {
+      {"memory.min", "MemoryMin"},          {"memory.low", "MemoryLow"},
+      {"memory.high", "MemoryHigh"},        {"memory.max", "MemoryMax"},
+      {"memory.swap.max", "MemorySwapMax"}, {"pids.max", "TasksMax"},
+      {"cpu.weight", "CPUWeight"}};
+  for (const auto& [key, value] : unified) {
+    auto property = kProperty.find(key);
+    if (property == kProperty.end()) continue;
+    char* end = nullptr;
+    uint64_t number = std::strtoull(value.c_str(), &end, 10);
+    bool numeric = !value.empty() && *end == '\0' && value[0] != '-';
+    if (value != "max" && !numeric) continue;  // left for the kernel to judge, directly
+    plan.properties.push_back({property->second, value == "max" ? kInfinity : number});
+    plan.rest.unified.erase(key);
+  }
+}
+
 }  // namespace
 
 Result<std::string> expandSlice(const std::string& slice) {
@@ -201,6 +221,7 @@ Result<ScopePlan> planScope(const Resources& resources, const DeviceGroups& grou
     plan.rest.blockIoWeight.reset();
   }
   planDevices(resources.devices, groups, plan);
+  planUnified(resources.unified, plan);
   return plan;
 }
 

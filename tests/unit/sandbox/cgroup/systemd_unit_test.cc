@@ -59,7 +59,10 @@ TEST(ScopePlan, LimitsBecomeProperties) {
   r.cpu = Cpu{.shares = 1024, .quota = 50000, .period = 100000, .cpus = "0-1,3", .idle = 1};
   r.pidsLimit = 100;
   r.blockIoWeight = 1000;
-  r.unified = {{"memory.oom.group", "1"}};
+  r.unified = {{"memory.oom.group", "1"},
+               {"memory.high", "max"},
+               {"pids.max", "50"},
+               {"cpu.weight", "default"}};
   auto plan = planScope(r, {});
   ASSERT_TRUE(plan) << plan.error().message;
   EXPECT_EQ(std::get<uint64_t>(*find(*plan, "MemoryMax")), uint64_t{64} << 20);
@@ -77,7 +80,12 @@ TEST(ScopePlan, LimitsBecomeProperties) {
   EXPECT_FALSE(plan->rest.cpu->quota);
   EXPECT_EQ(plan->rest.cpu->idle, 1);
   EXPECT_FALSE(plan->rest.pidsLimit);
-  EXPECT_EQ(plan->rest.unified.size(), 1u);
+  // Unified keys systemd manages become properties too (the last assignment wins).
+  EXPECT_EQ(std::get<uint64_t>(*find(*plan, "MemoryHigh")), kInfinity);
+  EXPECT_EQ(std::get<uint64_t>(plan->properties.back().value), 50u);
+  EXPECT_EQ(plan->properties.back().name, "TasksMax");
+  EXPECT_EQ(plan->rest.unified, (std::map<std::string, std::string>{{"cpu.weight", "default"},
+                                                                    {"memory.oom.group", "1"}}));
 }
 
 TEST(ScopePlan, UnlimitedAndRoundedQuota) {
