@@ -65,6 +65,8 @@ Response Api::logs(Request& request, const Params& params) {
                            follow->value_or(false),
                            ctx_.config()->api.streamBufferBytes};
   if (*tail) options.tail = static_cast<size_t>(**tail);
+  options.bus = &ctx_.registry->bus();
+  options.space = (*space)->id.str();
   auto stream = LogStream::open(*ctx_.watcher, std::move(options));
   if (!stream) return errorFor(stream.error());
   return streamed(std::move(*stream), **format);

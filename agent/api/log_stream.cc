@@ -56,6 +56,13 @@ Result<std::shared_ptr<LogStream>> LogStream::open(FileWatcher& watcher, LogStre
     if (!watch) return fail(std::move(watch).error());
     stream->watch_ = std::move(*watch);
   }
+  if (stream->options_.follow && stream->options_.bus) {
+    stream->deleted_ = stream->options_.bus->subscribe([raw](const store::Event& e) {
+      if (e.type != "space.deleted" || e.space != raw->options_.space) return;
+      raw->refill();  // what was written before the end still goes out
+      raw->finish();
+    });
+  }
   SPACELET_TRY(stream->openFile(true));
   return stream;
 }

@@ -2,7 +2,7 @@
 // lines as they are) or as Server-Sent Events ("data: <line>"). It starts at the last `tail`
 // lines, reads the file in chunks only as fast as the client takes them, and with follow
 // waits on inotify for more: across rotation (the file renamed away and a new one created)
-// and until the Space's log directory is removed.
+// and until the Space is deleted.
 // Thread-safety: the event loop thread only.
 #pragma once
 
@@ -12,6 +12,7 @@
 
 #include "agent/api/file_watcher.h"
 #include "agent/api/stream_body.h"
+#include "agent/store/events.h"
 
 namespace spacelet::agent::api {
 
@@ -32,6 +33,9 @@ struct LogStreamOptions {
   std::optional<size_t> tail;  // nullopt: the whole file
   bool follow = false;
   size_t bufferLimit = 1024 * 1024;
+  // With follow, the stream ends when this Space's "space.deleted" event is published.
+  store::EventBus* bus = nullptr;
+  std::string space;
 };
 
 class LogStream : public StreamBody {
@@ -55,6 +59,7 @@ class LogStream : public StreamBody {
   std::string partial_;
   bool replaced_ = false;  // a new file took the name; switch to it at EOF of the old one
   FileWatcher::Watch watch_;
+  store::EventBus::Subscription deleted_;
 };
 
 }  // namespace spacelet::agent::api

@@ -1,6 +1,8 @@
 // spacectl's argument parsing and help texts (see args.h).
 #include "agent/cli/args.h"
 
+#include <algorithm>
+#include <cctype>
 #include <sstream>
 
 namespace spacelet::agent::cli {
@@ -41,7 +43,14 @@ Result<void> parseCommandArgs(const Command& c, const std::vector<std::string>& 
       inv.json = true;
       continue;
     }
-    if (a.size() > 1 && a[0] == '-' && a != "-") {
+    if (a == "--") {  // everything after is positional
+      inv.args.positionals.insert(inv.args.positionals.end(),
+                                  argv.begin() + static_cast<long>(i) + 1, argv.end());
+      break;
+    }
+    bool negativeNumber =
+        a.size() > 1 && a[0] == '-' && std::isdigit(static_cast<unsigned char>(a[1]));
+    if (a.size() > 1 && a[0] == '-' && !negativeNumber) {
       std::string name = a, value;
       bool inlineValue = false;
       if (size_t eq = a.find('='); a.starts_with("--") && eq != std::string::npos) {
@@ -70,6 +79,28 @@ Result<void> parseCommandArgs(const Command& c, const std::vector<std::string>& 
                        "; see 'spacectl " + c.name + " --help'");
   }
   return {};
+}
+
+// "spacectl secret ..." without a known subcommand: help for the group, or what to add.
+Result<Invocation> groupOrUnknown(const std::string& word, const std::vector<std::string>& rest,
+                                  Invocation& inv) {
+  std::string subcommands;
+  for (const auto& c : commands()) {
+    if (c.name.starts_with(word + " "))
+      subcommands += (subcommands.empty() ? "" : ", ") + c.name.substr(word.size() + 1);
+  }
+  if (subcommands.empty())
+    return failInvalid("spacectl: unknown command '" + word + "'; see 'spacectl --help'");
+  bool help = inv.help || std::any_of(rest.begin(), rest.end(), [](const std::string& a) {
+                return a == "--help" || a == "-h";
+              });
+  if (help) {
+    inv.help = true;
+    inv.group = word;
+    return inv;
+  }
+  return failInvalid("spacectl " + word + ": needs one of " + subcommands + "; see 'spacectl " +
+                     word + " --help'");
 }
 
 }  // namespace
@@ -109,8 +140,7 @@ Result<Invocation> parseCommandLine(const std::vector<std::string>& argv,
   size_t used = 0;
   std::vector<std::string> rest(argv.begin() + static_cast<long>(i), argv.end());
   inv.command = findCommand(rest, used);
-  if (!inv.command)
-    return failInvalid("spacectl: unknown command '" + argv[i] + "'; see 'spacectl --help'");
+  if (!inv.command) return groupOrUnknown(argv[i], rest, inv);
   if (inv.help) return inv;
   SPACELET_TRY(parseCommandArgs(*inv.command, argv, i + used, inv));
   return inv;
@@ -141,6 +171,17 @@ std::string globalHelp() {
       "  cannot be reached; 6 conflict (exists, being deleted, not paused, limit reached);\n"
       "  7 wait timed out; 8 wait saw an error stage or the Space was deleted.\n";
   return out;
+}
+
+std::string groupHelp(const std::string& group) {
+  std::string out = "Usage: spacectl " + group + " SUBCOMMAND ...\n\n";
+  for (const auto& c : commands()) {
+    if (!c.name.starts_with(group + " ")) continue;
+    std::string left = "  " + c.name + (c.args.empty() ? "" : " " + c.args);
+    if (left.size() < 34) left.resize(34, ' ');
+    out += left + c.summary + "\n";
+  }
+  return out + "\n'spacectl " + group + " SUBCOMMAND --help' shows one of them.\n";
 }
 
 std::string commandHelp(const Command& c) {

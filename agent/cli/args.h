@@ -14,6 +14,7 @@ struct Invocation {
   bool json = false;
   bool help = false;  // --help (global or for the command)
   const Command* command = nullptr;
+  std::string group;  // "secret" for `spacectl secret --help`
   ParsedArgs args;
 };
 
@@ -23,5 +24,6 @@ Result<Invocation> parseCommandLine(const std::vector<std::string>& argv,
 
 std::string globalHelp();
 std::string commandHelp(const Command& command);
+std::string groupHelp(const std::string& group);
 
 }  // namespace spacelet::agent::cli

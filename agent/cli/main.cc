@@ -50,7 +50,12 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   if (inv->help) {
-    std::cout << (inv->command ? commandHelp(*inv->command) : globalHelp());
+    if (inv->command)
+      std::cout << commandHelp(*inv->command);
+    else if (!inv->group.empty())
+      std::cout << groupHelp(inv->group);
+    else
+      std::cout << globalHelp();
     return kExitOk;
   }
   Client client(inv->socket);
