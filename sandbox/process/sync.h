@@ -1,0 +1,99 @@
+// The typed protocol between spacelet-run (the parent) and the processes it clones, over a
+// SOCK_SEQPACKET socketpair (one message per send, boundaries kept). The child side never
+// allocates: payloads go into buffers prepared before clone.
+//
+//  parent (spacelet-run)            intermediate                    init
+//   clone3(CLONE_PIDFD) ───────────▶ join linux.namespaces paths
+//   cgroup.addProcess(intermediate)  unshare(CLONE_NEWUSER)
+//        ◀──────── kIntermediateReady
+//   write uid_map/gid_map
+//        ────────── kParentReady ───▶ capture /proc/self/cgroup
+//                                    unshare(other namespaces)
+//                                    clone3(CLONE_PARENT) ─────────▶ (pid 1 of a new pid ns)
+//        ◀──────── kInitPid{pid} ─── _exit(0)
+//   reap intermediate, prlimit,
+//   oom_score_adj on the init
+//        ────────── kState{json} ────────────────────────────────▶ mounts, devices
+//        ◀───────────────────────────────── kRunRuntimeHooks ────  (only with such hooks)
+//   prestart + createRuntime hooks
+//        ────────── kHooksDone ──────────────────────────────────▶ createContainer hooks,
+//                                                                  pivot_root, console,
+//                                                                  sysctl, masks, user, caps
+//        ◀───────────────────────────────── kInitReady ──────────
+//   create: write state, exit                                      block on exec.fifo
+//   run: ─────────── kStart ─────────────────────────────────────▶ startContainer hooks,
+//        ◀──── EOF (execve closed the socket) or kError ─────────  seccomp, execve
+//
+// Any child reports a failure as kError with a ChildErrorRecord and _exits; `exec` uses the
+// same sequence without kState/kRunRuntimeHooks/kInitReady (it has no fifo: EOF = started).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "spacelet/base/error.h"
+#include "spacelet/base/unique_fd.h"
+
+namespace spacelet::sandbox::process {
+
+enum class Message : uint32_t {
+  kIntermediateReady = 1,  // payload: uint32 1 when id maps are needed
+  kParentReady,
+  kInitPid,  // payload: int32 pid, as the parent's pid namespace sees it
+  kState,    // payload: the OCI state JSON for hooks run inside the container
+  kRunRuntimeHooks,
+  kHooksDone,
+  kInitReady,
+  kStart,
+  kError,  // payload: ChildErrorRecord
+};
+
+const char* messageName(Message message);
+
+// A fixed-size error from a child: errno and a message built without allocation.
+struct ChildErrorRecord {
+  int32_t code = 0;
+  char message[1500] = {};
+};
+
+// Appends text to a fixed buffer, truncating; for building messages in the child.
+class FixedText {
+ public:
+  FixedText(char* buf, size_t size) : buf_(buf), size_(size) { buf_[0] = '\0'; }
+  FixedText& add(const char* text);
+  FixedText& addInt(long value);
+
+ private:
+  char* buf_;
+  size_t size_;
+  size_t used_ = 0;
+};
+
+struct SyncPair {
+  UniqueFd parent;
+  UniqueFd child;
+};
+Result<SyncPair> makeSyncPair();
+
+// Child side (async-signal-safe). send() is one sendmsg; receive() fails (false) on EOF, a
+// different message than `expected`, or a payload larger than `capacity`.
+bool sendMessage(int fd, Message message, const void* payload = nullptr, size_t length = 0);
+bool receiveMessage(int fd, Message expected, void* payload = nullptr, size_t capacity = 0,
+                    size_t* length = nullptr);
+// Sends kError and exits the child with status 1.
+[[noreturn]] void failChild(int fd, const ChildErrorRecord& record);
+
+// Parent side.
+struct Received {
+  Message message = Message::kError;
+  std::string payload;
+  bool eof = false;  // the child closed its end (exited, or execve'd)
+};
+Result<Received> receiveAny(int fd);
+Result<void> sendOrFail(int fd, Message message, const void* payload = nullptr, size_t length = 0);
+// Turns a kError payload into an Error.
+Error childError(const std::string& payload);
+
+}  // namespace spacelet::sandbox::process
