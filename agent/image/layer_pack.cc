@@ -229,6 +229,9 @@ Result<PackedLayer> packLayer(int dirFd, BlobStore& store, const PackOptions& op
   LayerSink sink(*writer, options.gzipLevel);
   std::unique_ptr<archive, ArchiveWriteFree> a(archive_write_new());
   archive_write_set_format_pax_restricted(a.get());
+  // Names are bytes on Linux: store them as they are instead of converting through the
+  // process locale (the C locale cannot translate 'Főtanúsítvány.pem').
+  archive_write_set_format_option(a.get(), "pax", "hdrcharset", "BINARY");
   archive_write_set_bytes_per_block(a.get(), 0);  // no padding to 10 KiB blocks
   archive_write_open(a.get(), &sink, nullptr, sinkWrite, nullptr);
   Packer packer{a.get(), options, {}, 0};

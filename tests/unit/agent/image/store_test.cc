@@ -230,12 +230,13 @@ TEST(LayerPack, RoundTripIsDeterministic) {
   std::ofstream(dir / "src/app/sub/data") << std::string(100000, 'd');
   fs::create_symlink("main.py", dir / "src/app/link");
   fs::create_hard_link(dir / "src/app/main.py", dir / "src/app/hard");
+  fs::create_symlink("F\xc5\x91t\xc3\xa1n\xc3\xba.pem", dir / "src/app/certificate");
   auto store = BlobStore::open(dir / "store");
   auto srcFd = openAt(AT_FDCWD, dir / "src", O_RDONLY | O_DIRECTORY);
   auto packed = packLayer(srcFd->get(), *store, {});
   ASSERT_TRUE(packed) << packed.error().message;
   EXPECT_EQ(packed->blob.mediaType, kMediaTypeLayerGzip);
-  EXPECT_EQ(packed->entries, 6);
+  EXPECT_EQ(packed->entries, 7);
   auto again = packLayer(srcFd->get(), *store, {});
   EXPECT_EQ(again->blob.digest, packed->blob.digest);
 
@@ -249,6 +250,7 @@ TEST(LayerPack, RoundTripIsDeterministic) {
   EXPECT_EQ(slurp(dir / "out/app/sub/data").size(), 100000u);
   EXPECT_EQ(fs::read_symlink(dir / "out/app/link"), "main.py");
   EXPECT_EQ(fs::hard_link_count(dir / "out/app/hard"), 2u);
+  EXPECT_EQ(fs::read_symlink(dir / "out/app/certificate"), "F\xc5\x91t\xc3\xa1n\xc3\xba.pem");
 }
 
 TEST(LayerPack, RefusesOwnersOutsideTheIdRange) {
