@@ -10,6 +10,9 @@ packages=(
   libseccomp-dev libcap-dev libsystemd-dev libnl-3-dev libnl-route-3-dev libnl-nf-3-dev
   nlohmann-json3-dev libyaml-cpp-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   libgit2-dev libarchive-dev libssl-dev libsqlite3-dev libcurl4-openssl-dev libmicrohttpd-dev
+  zlib1g-dev
+  # fuzzing (tests/fuzz, a separate clang build with libFuzzer)
+  clang libclang-rt-14-dev
   # run and test: containers, network, git
   busybox-static runc crun podman uidmap nftables iproute2 conntrack git sqlite3 curl
   # the VM harness and packaging
