@@ -125,6 +125,20 @@ TEST_F(CliTest, HelpForEveryCommand) {
   }
 }
 
+TEST_F(CliTest, BashCompletionAsksTheAgent) {
+  ASSERT_EQ(ctl({"create", "alice/demo"}).status, 0);
+  std::string script =
+      "source " + spacelet::testing::sourceDir() + "/packaging/bash-completion/spacectl; " +
+      "COMP_WORDS=(spacectl --socket " + agent_.socket() +
+      " runtime al); COMP_CWORD=4; _spacectl; " +
+      "echo \"[${COMPREPLY[*]}]\"; COMP_WORDS=(spacectl --socket " + agent_.socket() +
+      " hardware alice/demo t4-s); COMP_CWORD=5; _spacectl; echo \"[${COMPREPLY[*]}]\"";
+  auto r =
+      runCommand({"/usr/bin/env", "PATH=" + spacelet::testing::binaryDir() + "/agent:/usr/bin:/bin",
+                  "bash", "-c", script});
+  EXPECT_EQ(r.output, "[alice/demo]\n[t4-small]\n") << r.output;
+}
+
 TEST_F(CliTest, LogsAndEvents) {
   ASSERT_EQ(ctl({"create", "alice/demo"}).status, 0);
   std::string run = store::logPath(agent_.stateDir(), {"alice", "demo"}, store::LogKind::kRun);
