@@ -15,6 +15,8 @@ packages=(
   clang libclang-rt-14-dev
   # run and test: containers, network, git
   busybox-static runc crun podman uidmap nftables iproute2 conntrack git sqlite3 curl
+  # spaceletd tests: systemd-socket-activate and systemd-analyze; groupadd/groupdel (passwd)
+  systemd passwd
   # the VM harness and packaging
   qemu-system-x86 cpio zstd debootstrap help2man lintian dpkg-dev fakeroot file hyperfine
 )
