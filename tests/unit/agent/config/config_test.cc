@@ -285,6 +285,25 @@ TEST(Config, ShippedDefaultFileIsTheRenderedDefaults) {
          "`spaceletd --print-default-config > packaging/config.yaml`";
 }
 
+TEST(Config, OperationsGuideListsEverySettingWithItsDefault) {
+  std::ifstream in(std::string(SPACELET_SOURCE_DIR) + "/docs/operations.md");
+  ASSERT_TRUE(in) << "docs/operations.md is missing";
+  std::stringstream text;
+  text << in.rdbuf();
+  Config defaults;
+  for (const auto& s : settings()) {
+    std::string row = "| `" + s.key + "` | `" + s.render(defaults) + "` | " +
+                      (s.reload == Reload::kLive ? "SIGHUP" : "restart") + " | " + s.doc + " |";
+    EXPECT_NE(text.str().find(row), std::string::npos)
+        << "docs/operations.md lacks or differs: " << row;
+  }
+  Flavor flavor;
+  for (const auto& s : flavorSettings()) {
+    std::string row = "| `" + s.key + "` | `" + s.render(flavor) + "` | " + s.doc + " |";
+    EXPECT_NE(text.str().find(row), std::string::npos) << row;
+  }
+}
+
 TEST(Config, ReloadAppliesLiveSettingsAndReportsTheRest) {
   Config running;
   auto loaded = parseConfig(
