@@ -156,7 +156,7 @@ Result<Created> createContainer(const GlobalOptions& global, const CreateOptions
   SPACELET_TRY_CONTEXT(created.cgroup->create(resourcesFor(spec)), "create the cgroup");
   created.state.cgroupPath = created.cgroup->persistentPath();
   int dirFd = created.dir.get();
-  SPACELET_TRY(writeFileAtomicAt(dirFd, state::kConfigFile, bundle->configText, 0600));
+  SPACELET_TRY(state::Store::saveConfig(dirFd, bundle->configText));
   if (mode == StartMode::kFifo) SPACELET_TRY(makeExecFifo(dirFd));
   auto console = consoleSocket >= 0 ? Result<UniqueFd>(UniqueFd()) : consoleFor(options, spec);
   if (!console) return fail(std::move(console).error());

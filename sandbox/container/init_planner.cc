@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -76,6 +77,8 @@ void planNamespaceFlags(const spec::Spec& spec, process::InitPlan& plan) {
                     spec::isMapped(spec.linux.gidMappings, 0);
   const spec::Namespace* cgroupNs = spec.findNamespace(NamespaceType::kCgroup);
   plan.newCgroupNamespace = cgroupNs != nullptr && cgroupNs->path.empty();
+  // The init unshares it itself, once it is in the container's cgroup (init.cc).
+  plan.namespaces.unshareFlags &= ~CLONE_NEWCGROUP;
 }
 
 Result<void> planCgroupMount(process::InitPlan& plan) {

@@ -96,7 +96,7 @@ Result<spec::Spec> loadStoredConfig(int dirFd) {
 }
 
 Result<void> writePidFile(const std::string& path, pid_t pid) {
-  SPACELET_TRY_CONTEXT(writeFileAtomicAt(AT_FDCWD, path, std::to_string(pid), 0644),
+  SPACELET_TRY_CONTEXT(state::replaceFileAt(AT_FDCWD, path, std::to_string(pid), 0644),
                        "write --pid-file");
   return {};
 }

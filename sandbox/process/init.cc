@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/keyctl.h>
 #include <linux/sched.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -48,12 +49,35 @@ StepError becomeNamespaceRoot(const InitPlan& plan) {
   return stepOk();
 }
 
-// Mounts, devices and symlinks below the rootfs, before pivot_root.
-StepError setUpMounts(InitPlan& plan, int* rootFd) {
+// kState arrives once the parent has moved the init into the container's cgroup (it does
+// that while the init mounts, so the slow cgroup v1 migration overlaps with this work).
+// Only then may the init read its cgroup paths and unshare the cgroup namespace, whose
+// root is the cgroup the caller is in at that moment.
+StepError awaitCgroup(InitPlan& plan, size_t* stateLen) {
+  if (!receiveMessage(plan.process.syncFd, Message::kState, plan.stateBuffer.data(),
+                      plan.stateBuffer.size(), stateLen)) {
+    return stepFail("receive the container state", nullptr, EPROTO);
+  }
+  if (plan.needsSelfCgroup) SPACELET_STEP(linux::captureSelfCgroup(plan.cgroupMounts));
+  if (plan.newCgroupNamespace && ::unshare(CLONE_NEWCGROUP) != 0) {
+    return stepFail("create cgroup namespace");
+  }
+  return stepOk();
+}
+
+// Mounts, devices and symlinks below the rootfs, before pivot_root; the cgroup step comes
+// before the first cgroup mount (or after the mounts when there is none).
+StepError setUpMounts(InitPlan& plan, int* rootFd, size_t* stateLen) {
   SPACELET_STEP(linux::prepareRootfs(plan.rootfs, rootFd));
+  bool joined = false;
   for (const auto& step : plan.mounts) {
+    if (step.kind == linux::MountKind::kCgroup && !joined) {
+      SPACELET_STEP(awaitCgroup(plan, stateLen));
+      joined = true;
+    }
     SPACELET_STEP(linux::applyMount(*rootFd, step, plan.cgroupMounts, plan.inUserNamespace));
   }
+  if (!joined) SPACELET_STEP(awaitCgroup(plan, stateLen));
   SPACELET_STEP(linux::createDevices(*rootFd, plan.devices, plan.bindDevices));
   return linux::createDevSymlinks(*rootFd, plan.ownDevpts);
 }
@@ -116,12 +140,8 @@ StepError waitForStart(const InitPlan& plan) {
       errno != ENOSYS) {
     failStep(syncFd, stepFail("join a new session keyring"));
   }
-  if (!receiveMessage(syncFd, Message::kState, plan.stateBuffer.data(), plan.stateBuffer.size(),
-                      &stateLen)) {
-    failStep(syncFd, stepFail("receive the container state", nullptr, EPROTO));
-  }
   int rootFd = -1;
-  StepError err = setUpMounts(plan, &rootFd);
+  StepError err = setUpMounts(plan, &rootFd, &stateLen);
   if (err.failed()) failStep(syncFd, err);
   if (plan.parentHooks) {
     if (!sendMessage(syncFd, Message::kRunRuntimeHooks)) failStep(syncFd, stepFail("sync"));
@@ -152,9 +172,6 @@ void intermediateMain(InitPlan& plan) {
     failStep(syncFd, stepFail("sync"));
   }
   if ((err = expect(syncFd, Message::kParentReady)).failed()) failStep(syncFd, err);
-  if (plan.needsSelfCgroup && (err = linux::captureSelfCgroup(plan.cgroupMounts)).failed()) {
-    failStep(syncFd, err);
-  }
   if ((err = becomeNamespaceRoot(plan)).failed()) failStep(syncFd, err);
   if ((err = linux::unshareOtherNamespaces(plan.namespaces)).failed()) failStep(syncFd, err);
   struct clone_args args {};

@@ -54,9 +54,17 @@ T payloadAs(const std::string& payload) {
   return value;
 }
 
-// The intermediate's part: cgroup, id maps, then the pid of the process it cloned.
-Result<ChildProcess> handshake(ChildProcess& intermediate, int fd, const SpawnCallbacks& cb) {
-  if (cb.cgroupFd < 0 && cb.joinCgroup) SPACELET_TRY(cb.joinCgroup(intermediate.pid()));
+// Which process the parent moves into the container's cgroup (unless CLONE_INTO_CGROUP
+// put the intermediate there at birth).
+enum class JoinCgroup { kIntermediate, kChild };
+
+// The intermediate's part: id maps, then the pid of the process it cloned.
+Result<ChildProcess> handshake(ChildProcess& intermediate, int fd, const SpawnCallbacks& cb,
+                               JoinCgroup join) {
+  bool joinNeeded = cb.cgroupFd < 0 && cb.joinCgroup;
+  if (joinNeeded && join == JoinCgroup::kIntermediate) {
+    SPACELET_TRY(cb.joinCgroup(intermediate.pid()));
+  }
   auto ready = expectMessage(fd, Message::kIntermediateReady);
   if (!ready) return fail(std::move(ready).error());
   if (payloadAs<uint32_t>(ready->payload) != 0) {
@@ -71,6 +79,7 @@ Result<ChildProcess> handshake(ChildProcess& intermediate, int fd, const SpawnCa
   ChildProcess child(pid, UniqueFd(pidfd));
   auto status = intermediate.wait();
   if (!status) return fail(std::move(status).error());
+  if (joinNeeded && join == JoinCgroup::kChild) SPACELET_TRY(cb.joinCgroup(pid));
   return child;
 }
 
@@ -163,7 +172,9 @@ Result<Spawned> spawnInit(InitPlan& plan, SyncPair pair, const SpawnCallbacks& c
   plan.process.syncFd = pair.child.get();
   auto intermediate = startIntermediate(pair, callbacks.cgroupFd, [&] { intermediateMain(plan); });
   if (!intermediate) return fail(std::move(intermediate).error());
-  auto init = handshake(*intermediate, pair.parent.get(), callbacks);
+  // The init starts mounting while the (slow, on cgroup v1) migration runs; it waits for
+  // kState, sent after it, before anything that depends on its cgroup.
+  auto init = handshake(*intermediate, pair.parent.get(), callbacks, JoinCgroup::kChild);
   if (!init) return fail(std::move(init).error());
   if (callbacks.configure) SPACELET_TRY(callbacks.configure(init->pid()));
   SPACELET_TRY(awaitInitReady(*init, pair.parent.get(), callbacks));
@@ -176,7 +187,7 @@ Result<ChildProcess> spawnExec(ProcessPlan& plan, int joinPidfd, int nsFlags, Sy
   auto intermediate = startIntermediate(pair, callbacks.cgroupFd,
                                         [&] { execIntermediateMain(plan, joinPidfd, nsFlags); });
   if (!intermediate) return fail(std::move(intermediate).error());
-  auto child = handshake(*intermediate, pair.parent.get(), callbacks);
+  auto child = handshake(*intermediate, pair.parent.get(), callbacks, JoinCgroup::kIntermediate);
   if (!child) return fail(std::move(child).error());
   if (callbacks.configure) SPACELET_TRY(callbacks.configure(child->pid()));
   SPACELET_TRY(sendOrFail(pair.parent.get(), Message::kStart));

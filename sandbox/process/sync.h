@@ -4,16 +4,20 @@
 //
 //  parent (spacelet-run)            intermediate                    init
 //   clone3(CLONE_PIDFD) ───────────▶ join linux.namespaces paths
-//   cgroup.addProcess(intermediate)  unshare(CLONE_NEWUSER)
+//                                    unshare(CLONE_NEWUSER)
 //        ◀──────── kIntermediateReady
 //   write uid_map/gid_map
-//        ────────── kParentReady ───▶ capture /proc/self/cgroup
-//                                    unshare(other namespaces)
+//        ────────── kParentReady ───▶ unshare(other namespaces
+//                                            but cgroup)
 //                                    clone3(CLONE_PARENT) ─────────▶ (pid 1 of a new pid ns)
-//        ◀──────── kInitPid{pid} ─── _exit(0)
-//   reap intermediate, prlimit,
-//   oom_score_adj on the init
-//        ────────── kState{json} ────────────────────────────────▶ mounts, devices
+//        ◀──────── kInitPid{pid} ─── _exit(0)                       setsid, keyring,
+//   reap intermediate,                                              rootfs bind, mounts
+//   cgroup.addProcess(init),                                        (before any cgroup
+//   prlimit, oom_score_adj                                           mount:)
+//        ────────── kState{json} ────────────────────────────────▶ /proc/self/cgroup,
+//                                                                  unshare(CLONE_NEWCGROUP),
+//                                                                  the rest of the mounts,
+//                                                                  devices
 //        ◀───────────────────────────────── kRunRuntimeHooks ────  (only with such hooks)
 //   prestart + createRuntime hooks
 //        ────────── kHooksDone ──────────────────────────────────▶ createContainer hooks,
@@ -24,8 +28,11 @@
 //   run: ─────────── kStart ─────────────────────────────────────▶ startContainer hooks,
 //        ◀──── EOF (execve closed the socket) or kError ─────────  seccomp, execve
 //
+// The cgroup move happens while the init mounts: on cgroup v1 it waits for an RCU grace
+// period (~10-15 ms), which would otherwise add to every start.
 // Any child reports a failure as kError with a ChildErrorRecord and _exits; `exec` uses the
-// same sequence without kState/kRunRuntimeHooks/kInitReady (it has no fifo: EOF = started).
+// same sequence without kState/kRunRuntimeHooks/kInitReady (it has no fifo: EOF = started);
+// there the intermediate is moved into the cgroup before kIntermediateReady is read.
 #pragma once
 
 #include <sys/types.h>

@@ -70,7 +70,8 @@ Result<UniqueFd> Store::openContainer(const std::string& id, bool exclusive) con
 
 Result<void> Store::remove(const std::string& id) const {
   SPACELET_TRY(validateId(id));
-  for (const char* name : {kStateFile, kConfigFile, kExecFifo, "state.json.tmp"}) {
+  for (const char* name :
+       {kStateFile, kConfigFile, kExecFifo, "state.json.tmp", "config.json.tmp"}) {
     std::string path = id + "/" + name;
     if (::unlinkat(rootFd_.get(), path.c_str(), 0) != 0 && errno != ENOENT) {
       return failErrno(errno, "remove '" + root_ + "/" + path + "'");
@@ -99,8 +100,23 @@ Result<std::vector<std::string>> Store::list() const {
   return ids;
 }
 
+Result<void> replaceFileAt(int dirFd, const std::string& name, std::string_view data, mode_t mode) {
+  std::string tmp = name + ".tmp";
+  auto fd = openAt(dirFd, tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
+  if (!fd) return fail(std::move(fd).error());
+  SPACELET_TRY_CONTEXT(writeAll(fd->get(), data), "write '" + tmp + "'");
+  if (::renameat(dirFd, tmp.c_str(), dirFd, name.c_str()) != 0) {
+    return failErrno(errno, "rename '" + tmp + "' to '" + name + "'");
+  }
+  return {};
+}
+
 Result<void> Store::save(int dirFd, const ContainerState& state) {
-  return writeFileAtomicAt(dirFd, kStateFile, toJson(state).dump(), 0600);
+  return replaceFileAt(dirFd, kStateFile, toJson(state).dump(), 0600);
+}
+
+Result<void> Store::saveConfig(int dirFd, std::string_view configText) {
+  return replaceFileAt(dirFd, kConfigFile, configText, 0600);
 }
 
 Result<ContainerState> Store::load(int dirFd) {

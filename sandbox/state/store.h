@@ -38,6 +38,7 @@ class Store {
   Result<std::vector<std::string>> list() const;
 
   static Result<void> save(int dirFd, const ContainerState& state);
+  static Result<void> saveConfig(int dirFd, std::string_view configText);
   static Result<ContainerState> load(int dirFd);
   static bool exists(int dirFd, const char* name);
 
@@ -46,5 +47,10 @@ class Store {
   std::string root_;
   UniqueFd rootFd_;
 };
+
+// Replaces dirFd/name with data atomically (temp file + rename) but without fsync: runtime
+// state lives on a volatile /run that a machine crash wipes anyway, and an fsync per
+// command would cost more than the rest of `spacelet-run run` (ext4: ~5-15 ms each).
+Result<void> replaceFileAt(int dirFd, const std::string& name, std::string_view data, mode_t mode);
 
 }  // namespace spacelet::sandbox::state
