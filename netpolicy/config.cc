@@ -89,10 +89,11 @@ Result<void> validatePorts(const Config& c, std::string_view kp) {
   if (c.defaultAppPort == 0) {
     return keyError(kp, "default_app_port", "'0' is not a port (1 to 65535)");
   }
-  auto ms = c.nftTimeout.count();
-  if (ms < 100 || ms > 600000) {
-    return keyError(kp, "nft_timeout_ms",
-                    "'" + std::to_string(ms) + "' is out of range (100 to 600000)");
+  for (auto [name, value] : {std::pair{"nft_timeout_ms", c.nftTimeout.count()},
+                             std::pair{"link_timeout_ms", c.linkTimeout.count()}}) {
+    if (value < 100 || value > 600000) {
+      return keyError(kp, name, "'" + std::to_string(value) + "' is out of range (100 to 600000)");
+    }
   }
   return {};
 }
@@ -184,11 +185,13 @@ Result<void> assign(Result<T> value, T& field) {
   return {};
 }
 
-Result<void> setNftTimeout(const YAML::Node& n, const std::string& k, Config& c) {
-  auto ms = scalar<long>(n, k, "a number of milliseconds");
-  if (!ms) return fail(std::move(ms).error());
-  c.nftTimeout = std::chrono::milliseconds(*ms);
-  return {};
+Setter milliseconds(std::chrono::milliseconds Config::*field) {
+  return [field](const YAML::Node& n, const std::string& k, Config& c) -> Result<void> {
+    auto ms = scalar<long>(n, k, "a number of milliseconds");
+    if (!ms) return fail(std::move(ms).error());
+    c.*field = std::chrono::milliseconds(*ms);
+    return {};
+  };
 }
 
 const std::map<std::string, Setter>& setters() {
@@ -212,7 +215,8 @@ const std::map<std::string, Setter>& setters() {
       {"nft", str(&Config::nftPath)},
       {"ipv6_masquerade", flag(&Config::ipv6Masquerade)},
       {"manage_forwarding", flag(&Config::manageForwarding)},
-      {"nft_timeout_ms", setNftTimeout},
+      {"nft_timeout_ms", milliseconds(&Config::nftTimeout)},
+      {"link_timeout_ms", milliseconds(&Config::linkTimeout)},
       {"ipv4_pool", [prefix](const YAML::Node& n, const std::string& k,
                              Config& c) { return assign(prefix(n, k), c.ipv4Pool); }},
       {"ipv6_prefix",

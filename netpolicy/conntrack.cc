@@ -2,6 +2,7 @@
 // a flush by address on every kernel we support, so the table is dumped and matched here.
 #include "conntrack.h"
 
+#include <fcntl.h>
 #include <netlink/errno.h>
 #include <netlink/netfilter/ct.h>
 #include <netlink/netfilter/nfnl.h>
@@ -11,6 +12,8 @@
 #include <cstring>
 #include <memory>
 #include <vector>
+
+#include "spacelet/base/file_io.h"
 
 namespace spacelet::netpolicy {
 namespace {
@@ -44,6 +47,17 @@ Result<NlSocket> openConntrack() {
   int err = nfnl_connect(sock.get());
   if (err < 0) return fail(nlError(err, "connect a NETLINK_NETFILTER socket"));
   return sock;
+}
+
+Result<UniqueFd> openConntrackCount() {
+  return openAt(AT_FDCWD, "/proc/sys/net/netfilter/nf_conntrack_count", O_RDONLY);
+}
+
+Result<bool> conntrackEmpty(FdView countFile) {
+  char buf[32] = {};
+  ssize_t n = ::pread(countFile.get(), buf, sizeof buf - 1, 0);
+  if (n < 0) return failErrno(errno, "read nf_conntrack_count");
+  return std::strtoull(buf, nullptr, 10) == 0;
 }
 
 Result<size_t> deleteConntrack(nl_sock* sock, const std::function<bool(const IpAddress&)>& owned) {

@@ -199,8 +199,8 @@ Result<void> NetPolicy::Impl::wireLinks(const Lease& lease, nl_sock* inside) {
   if (!host || !host->has_value()) return failErrno(ENODEV, "find link '" + lease.ifname + "'");
   SPACELET_TRY(addAddress(rtnl.get(), **host, a.host4, 31, false));
   if (a.host6) SPACELET_TRY(addAddress(rtnl.get(), **host, *a.host6, 127, true));
-  SPACELET_TRY(setLinkUp(inside, "lo"));
   SPACELET_TRY(setLinkUp(inside, kInsideName));
+  SPACELET_TRY(setLinkUp(inside, "lo"));
   auto eth = linkIndex(inside, kInsideName);
   if (!eth || !eth->has_value()) return failErrno(ENODEV, "find link 'eth0' in the Space");
   SPACELET_TRY(addAddress(inside, **eth, a.space4, 31, false));
@@ -208,8 +208,26 @@ Result<void> NetPolicy::Impl::wireLinks(const Lease& lease, nl_sock* inside) {
   if (a.space6) {
     SPACELET_TRY(addAddress(inside, **eth, *a.space6, 127, true));
     SPACELET_TRY(addDefaultRoute(inside, **eth, *a.host6));
+    SPACELET_TRY(pinNeighbors6(lease, **host, **eth, inside));
   }
+  SPACELET_TRY(waitOperUp(rtnl.get(), lease.ifname, config.linkTimeout));
+  SPACELET_TRY(waitOperUp(inside, kInsideName, config.linkTimeout));
+  if (a.space6) SPACELET_TRY(waitLocalAddress(inside, *a.space6, config.linkTimeout));
   return {};
+}
+
+// Neighbour discovery over a new veth stalls while the addresses are still tentative (the
+// kernel finishes even NODAD addresses in a deferred work item), and the link has exactly two
+// ends whose MACs are known: both ends get permanent entries and never resolve.
+Result<void> NetPolicy::Impl::pinNeighbors6(const Lease& lease, int hostIndex, int spaceIndex,
+                                            nl_sock* inside) {
+  SlotAddresses a = slotAddresses(ipam.layout(), lease.index);
+  auto hostMac = linkMac(rtnl.get(), lease.ifname);
+  if (!hostMac) return fail(std::move(hostMac).error());
+  auto spaceMac = linkMac(inside, kInsideName);
+  if (!spaceMac) return fail(std::move(spaceMac).error());
+  SPACELET_TRY(addPermanentNeighbor(inside, spaceIndex, *a.host6, *hostMac));
+  return addPermanentNeighbor(rtnl.get(), hostIndex, *a.space6, *spaceMac);
 }
 
 Result<void> NetPolicy::Impl::removeLinks(const std::string& ifname) {
@@ -231,16 +249,17 @@ Result<void> NetPolicy::Impl::applyIfAttached(const Lease& lease, const nlohmann
   return applyToTable(document);
 }
 
-// Elements first (the interface is then unregistered: its traffic is dropped), then links,
-// then the conntrack entries, which nothing can recreate by then.
+// The elements and the links go at the same time: nft runs while the links are deleted, so the
+// kernel's two RCU grace periods overlap. Either way round nothing passes (no interface, or
+// an unregistered one, whose traffic is dropped). Then the conntrack entries, which nothing
+// can recreate by then.
 Result<void> NetPolicy::Impl::detachLocked(const Lease& lease) {
   Result<void> first;
-  keepFirst(first, applyToTable(renderSpaceDelete(rulesetSpaceOf(lease))));
+  auto elements = nft.start(renderSpaceDelete(rulesetSpaceOf(lease)));
   keepFirst(first, removeLinks(lease.ifname));
+  keepFirst(first, finishTableChange(std::move(elements)));
   std::set<IpAddress> owned = addressesOf(lease);
-  auto flushed =
-      deleteConntrack(conntrack.get(), [&](const IpAddress& a) { return owned.count(a) > 0; });
-  if (!flushed) keepFirst(first, fail(std::move(flushed).error()));
+  keepFirst(first, deleteConntrackOf([&](const IpAddress& a) { return owned.count(a) > 0; }));
   if (!first)
     return fail(std::move(first).error().withContext("detach Space '" + lease.spaceId + "'"));
   return {};
@@ -261,7 +280,12 @@ Result<bool> NetPolicy::Impl::tableExists() const {
 }
 
 Result<void> NetPolicy::Impl::applyToTable(const nlohmann::json& document) const {
-  auto applied = nft.apply(document);
+  return finishTableChange(nft.start(document));
+}
+
+Result<void> NetPolicy::Impl::finishTableChange(Result<NftRunner::Pending> pending) const {
+  if (!pending) return fail(std::move(pending).error());
+  auto applied = pending->finish();
   if (applied) return {};
   if (auto exists = tableExists(); exists && !*exists) {
     return fail(Error{ENOENT, "the nftables table 'inet " + std::string(kTableName) +
@@ -272,6 +296,21 @@ Result<void> NetPolicy::Impl::applyToTable(const nlohmann::json& document) const
 }
 
 // Counters of every registered Space; none when the table does not exist yet.
+Result<void> NetPolicy::Impl::deleteConntrackOf(
+    const std::function<bool(const IpAddress&)>& owned) {
+  if (!conntrackCount) {
+    auto opened = runInNetns(nodeNetns.view(), [] { return openConntrackCount(); });
+    if (opened) conntrackCount = std::move(*opened);
+  }
+  if (conntrackCount) {
+    auto empty = conntrackEmpty(conntrackCount.view());
+    if (empty && *empty) return {};
+  }
+  auto deleted = deleteConntrack(conntrack.get(), owned);
+  if (!deleted) return fail(std::move(deleted).error());
+  return {};
+}
+
 Result<std::map<std::string, Counters>> NetPolicy::Impl::readCounters() const {
   auto output = nft.run({"-j", "list", "table", "inet", kTableName});
   if (output) return parseCounters(*output);
@@ -296,12 +335,11 @@ Result<void> NetPolicy::Impl::removeStale(const std::set<std::string>& wanted) {
   }
   std::set<IpAddress> keep;
   for (const auto& name : wanted) keep.merge(addressesOf(*ipam.findByIfname(name)));
-  auto flushed = deleteConntrack(conntrack.get(), [&](const IpAddress& a) {
-    bool inPool =
-        config.ipv4Pool.contains(a) || (config.ipv6Prefix && config.ipv6Prefix->contains(a));
-    return inPool && !keep.count(a);
-  });
-  if (!flushed) keepFirst(first, fail(std::move(flushed).error()));
+  keepFirst(first, deleteConntrackOf([&](const IpAddress& a) {
+              bool inPool = config.ipv4Pool.contains(a) ||
+                            (config.ipv6Prefix && config.ipv6Prefix->contains(a));
+              return inPool && !keep.count(a);
+            }));
   return first;
 }
 
@@ -343,9 +381,16 @@ Result<SpaceNetwork> NetPolicy::attach(const SpaceSpec& spec) {
   auto previousPort = impl_->leaseFor(spec, lease);
   if (!previousPort) return fail(std::move(previousPort).error());
   std::string context = "attach Space '" + spec.spaceId + "'";
-  SPACELET_TRY_CONTEXT(impl_->ensureLinks(lease), context);
-  SPACELET_TRY_CONTEXT(
-      impl_->applyToTable(renderSpaceAdd(impl_->rulesetSpaceOf(lease), *previousPort)), context);
+  // Elements name the interface, so they may go in while the links are made (the Space runs
+  // nothing yet): nft and netlink work overlap.
+  auto elements = impl_->nft.start(renderSpaceAdd(impl_->rulesetSpaceOf(lease), *previousPort));
+  auto links = impl_->ensureLinks(lease);
+  auto registered = impl_->finishTableChange(std::move(elements));
+  if (!links) {
+    if (registered) (void)impl_->applyToTable(renderSpaceDelete(impl_->rulesetSpaceOf(lease)));
+    return fail(std::move(links).error().withContext(context));
+  }
+  if (!registered) return fail(std::move(registered).error().withContext(context));
   SPACELET_TRY(impl_->commit());
   return impl_->networkOf(lease);
 }

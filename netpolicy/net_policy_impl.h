@@ -3,6 +3,7 @@
 // ports). Every member function expects the caller to hold an Operation (see begin()).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -37,8 +38,9 @@ class NetPolicy::Impl {
   Config config;
   RulesetParams params;
   UniqueFd nodeNetns;
-  NlSocket rtnl;       // NETLINK_ROUTE in the node namespace
-  NlSocket conntrack;  // NETLINK_NETFILTER in the node namespace
+  NlSocket rtnl;            // NETLINK_ROUTE in the node namespace
+  NlSocket conntrack;       // NETLINK_NETFILTER in the node namespace
+  UniqueFd conntrackCount;  // the node's nf_conntrack_count, opened once conntrack is in use
   StateStore store;
   Ipam ipam;
   std::map<std::string, SpacePolicy> policies;  // by ifname
@@ -60,6 +62,7 @@ class NetPolicy::Impl {
   Result<void> ensureLinks(const Lease& lease);
   Result<void> createLinks(const Lease& lease);
   Result<void> wireLinks(const Lease& lease, nl_sock* inside);
+  Result<void> pinNeighbors6(const Lease& lease, int hostIndex, int spaceIndex, nl_sock* inside);
   Result<void> removeLinks(const std::string& ifname);
   Result<void> detachLocked(const Lease& lease);
   Result<bool> attached(const std::string& ifname) const;
@@ -68,8 +71,12 @@ class NetPolicy::Impl {
   Result<bool> tableExists() const;
   // Applies a document that needs the table; a missing table is explained.
   Result<void> applyToTable(const nlohmann::json& document) const;
+  Result<void> finishTableChange(Result<NftRunner::Pending> pending) const;
   Result<void> removeStale(const std::set<std::string>& wanted);
   std::set<IpAddress> addressesOf(const Lease& lease) const;
+  // Deletes the node's conntrack entries of addresses `owned` accepts (skipped when the node
+  // has none at all).
+  Result<void> deleteConntrackOf(const std::function<bool(const IpAddress&)>& owned);
 };
 
 }  // namespace spacelet::netpolicy

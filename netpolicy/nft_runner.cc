@@ -16,6 +16,8 @@
 namespace spacelet::netpolicy {
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
 Result<UniqueFd> memfd(const char* name, std::string_view content) {
   int fd = ::memfd_create(name, MFD_CLOEXEC);
   if (fd < 0) return failErrno(errno, "memfd_create");
@@ -67,28 +69,12 @@ Result<pid_t> spawn(const std::vector<std::string>& argv, const int (&stdio)[3])
   return pid;
 }
 
-// Waits for pid up to timeout; kills it past the timeout. Returns the shell-style status.
-Result<int> waitWithTimeout(pid_t pid, std::chrono::milliseconds timeout) {
-  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  UniqueFd owned(pidfd);
-  bool timedOut = false;
-  // COMPAT(linux<5.3): without pidfd_open there is no timeout; waitpid blocks until exit.
-  if (pidfd >= 0) {
-    struct pollfd p = {pidfd, POLLIN, 0};
-    int n;
-    do n = ::poll(&p, 1, static_cast<int>(timeout.count()));
-    while (n < 0 && errno == EINTR);
-    if (n == 0) {
-      timedOut = true;
-      ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
-    }
-  }
+// Reaps pid; returns the shell-style status.
+Result<int> reap(pid_t pid) {
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) return failErrno(errno, "wait for child");
   }
-  if (timedOut)
-    return fail(Error{ETIMEDOUT, "killed after " + std::to_string(timeout.count()) + " ms"});
   return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }
 
@@ -99,31 +85,63 @@ std::string trimmed(std::string s) {
 
 }  // namespace
 
-Result<ProgramOutput> runProgram(const std::vector<std::string>& argv, std::string_view input,
-                                 std::chrono::milliseconds timeout) {
+RunningProgram::RunningProgram(RunningProgram&& other) noexcept
+    : program_(std::move(other.program_)),
+      pid_(std::exchange(other.pid_, -1)),
+      pidfd_(std::move(other.pidfd_)),
+      out_(std::move(other.out_)),
+      err_(std::move(other.err_)),
+      deadline_(other.deadline_) {}
+
+RunningProgram::~RunningProgram() {
+  if (pid_ < 0) return;
+  if (pidfd_) ::syscall(SYS_pidfd_send_signal, pidfd_.get(), SIGKILL, nullptr, 0);
+  (void)reap(pid_);
+}
+
+Result<ProgramOutput> RunningProgram::finish() {
+  bool timedOut = false;
+  // COMPAT(linux<5.3): without pidfd_open there is no timeout; waitpid blocks until exit.
+  if (pidfd_) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now());
+    struct pollfd p = {pidfd_.get(), POLLIN, 0};
+    int n;
+    do n = ::poll(&p, 1, std::max<int>(0, static_cast<int>(left.count())));
+    while (n < 0 && errno == EINTR);
+    if (n == 0) {
+      timedOut = true;
+      ::syscall(SYS_pidfd_send_signal, pidfd_.get(), SIGKILL, nullptr, 0);
+    }
+  }
+  auto status = reap(std::exchange(pid_, -1));
+  if (!status) return fail(std::move(status).error().withContext("'" + program_ + "'"));
+  if (timedOut) return fail(Error{ETIMEDOUT, "'" + program_ + "' was killed after its timeout"});
+  auto out = readBack(out_.get());
+  auto err = readBack(err_.get());
+  if (!out || !err) return failErrno(EIO, "read the output of '" + program_ + "'");
+  return ProgramOutput{*status, std::move(*out), std::move(*err)};
+}
+
+Result<RunningProgram> startProgram(const std::vector<std::string>& argv, std::string_view input,
+                                    std::chrono::milliseconds timeout) {
   auto in = memfd("stdin", input);
   auto out = memfd("stdout", {});
   auto err = memfd("stderr", {});
   if (!in || !out || !err) return fail(Error(!in ? in.error() : !out ? out.error() : err.error()));
   auto pid = spawn(argv, {in->get(), out->get(), err->get()});
   if (!pid) return fail(std::move(pid).error());
-  auto status = waitWithTimeout(*pid, timeout);
-  if (!status) return fail(std::move(status).error().withContext("'" + argv[0] + "'"));
-  ProgramOutput result;
-  result.status = *status;
-  auto outText = readBack(out->get());
-  auto errText = readBack(err->get());
-  if (!outText || !errText) return failErrno(EIO, "read the output of '" + argv[0] + "'");
-  result.out = std::move(*outText);
-  result.err = std::move(*errText);
-  return result;
+  RunningProgram running;
+  running.program_ = argv[0];
+  running.pid_ = *pid;
+  running.pidfd_ = UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, *pid, 0)));
+  running.out_ = std::move(*out);
+  running.err_ = std::move(*err);
+  running.deadline_ = Clock::now() + timeout;
+  return running;
 }
 
-Result<std::string> NftRunner::run(const std::vector<std::string>& args,
-                                   std::string_view input) const {
-  std::vector<std::string> argv = {nftPath_};
-  argv.insert(argv.end(), args.begin(), args.end());
-  auto output = runInNetns(netns_, [&] { return runProgram(argv, input, timeout_); });
+Result<std::string> NftRunner::Pending::finish() {
+  auto output = program_.finish();
   if (!output) return fail(std::move(output).error().withContext("nft"));
   if (output->status != 0) {
     return fail(Error{EPROTO, "nft exited with status " + std::to_string(output->status) + ": " +
@@ -132,8 +150,30 @@ Result<std::string> NftRunner::run(const std::vector<std::string>& args,
   return std::move(output->out);
 }
 
+Result<NftRunner::Pending> NftRunner::startArgs(const std::vector<std::string>& args,
+                                                std::string_view input) const {
+  std::vector<std::string> argv = {nftPath_};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto running = runInNetns(netns_, [&] { return startProgram(argv, input, timeout_); });
+  if (!running) return fail(std::move(running).error().withContext("nft"));
+  return Pending(std::move(*running));
+}
+
+Result<NftRunner::Pending> NftRunner::start(const nlohmann::json& document) const {
+  return startArgs({"-j", "-f", "-"}, document.dump());
+}
+
 Result<std::string> NftRunner::apply(const nlohmann::json& document) const {
-  return run({"-j", "-f", "-"}, document.dump());
+  auto pending = start(document);
+  if (!pending) return fail(std::move(pending).error());
+  return pending->finish();
+}
+
+Result<std::string> NftRunner::run(const std::vector<std::string>& args,
+                                   std::string_view input) const {
+  auto pending = startArgs(args, input);
+  if (!pending) return fail(std::move(pending).error());
+  return pending->finish();
 }
 
 }  // namespace spacelet::netpolicy

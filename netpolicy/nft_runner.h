@@ -2,8 +2,12 @@
 // lived child because libnftables must not live in the agent (it uses select() and aborts once
 // an fd number passes 1024). The child is started with posix_spawn (vfork + exec: nothing of
 // the agent's code runs in it) from a thread that joined the node namespace; its stdin, stdout
-// and stderr are memfds, so there is no pipe to deadlock on or to raise SIGPIPE.
+// and stderr are memfds, so there is no pipe to deadlock on or to raise SIGPIPE. A run can be
+// started, overlapped with netlink work, and finished later (the kernel's RCU waits of a
+// table change and of a link change then overlap).
 #pragma once
+
+#include <sys/types.h>
 
 #include <chrono>
 #include <string>
@@ -23,11 +27,33 @@ struct ProgramOutput {
   std::string err;
 };
 
-// Runs argv[0] (an absolute path) to completion in the calling thread's network namespace,
-// with `input` on stdin, an environment of PATH and LC_ALL=C, an empty signal mask and every
-// other fd closed. Past `timeout` the child is killed and an ETIMEDOUT error returned.
-Result<ProgramOutput> runProgram(const std::vector<std::string>& argv, std::string_view input,
-                                 std::chrono::milliseconds timeout);
+// A started child. finish() waits for it (killing it past the deadline); a Running destroyed
+// unfinished is killed and reaped. Owns the pidfd and the output memfds. Not thread-safe.
+class RunningProgram {
+ public:
+  RunningProgram() = default;
+  RunningProgram(RunningProgram&& other) noexcept;
+  RunningProgram& operator=(RunningProgram&&) = delete;
+  ~RunningProgram();
+
+  Result<ProgramOutput> finish();
+
+ private:
+  friend Result<RunningProgram> startProgram(const std::vector<std::string>&, std::string_view,
+                                             std::chrono::milliseconds);
+  std::string program_;
+  pid_t pid_ = -1;
+  UniqueFd pidfd_;
+  UniqueFd out_;
+  UniqueFd err_;
+  std::chrono::steady_clock::time_point deadline_;
+};
+
+// Starts argv[0] (an absolute path) in the calling thread's network namespace, with `input` on
+// stdin, an environment of PATH and LC_ALL=C, an empty signal mask and every other fd closed.
+// finish() past `timeout` kills it and returns an ETIMEDOUT error.
+Result<RunningProgram> startProgram(const std::vector<std::string>& argv, std::string_view input,
+                                    std::chrono::milliseconds timeout);
 
 class NftRunner {
  public:
@@ -35,12 +61,24 @@ class NftRunner {
   NftRunner(std::string nftPath, FdView netns, std::chrono::milliseconds timeout)
       : nftPath_(std::move(nftPath)), netns_(netns), timeout_(timeout) {}
 
-  // Applies (or, for list commands, queries) `document` in one transaction; returns stdout.
+  // A started nft run; finish() returns its stdout, or an error with nft's message.
+  class Pending {
+   public:
+    explicit Pending(RunningProgram program) : program_(std::move(program)) {}
+    Result<std::string> finish();
+
+   private:
+    RunningProgram program_;
+  };
+
+  // Starts applying (or, for list commands, querying) `document` in one transaction.
+  Result<Pending> start(const nlohmann::json& document) const;
   Result<std::string> apply(const nlohmann::json& document) const;
   // Runs nft with arguments (e.g. {"-j", "list", "tables"}); returns stdout.
   Result<std::string> run(const std::vector<std::string>& args, std::string_view input = {}) const;
 
  private:
+  Result<Pending> startArgs(const std::vector<std::string>& args, std::string_view input) const;
   std::string nftPath_;
   FdView netns_;
   std::chrono::milliseconds timeout_;

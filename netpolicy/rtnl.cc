@@ -4,6 +4,7 @@
 
 #include <linux/if.h>
 #include <linux/if_addr.h>
+#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <netinet/in.h>
 #include <netlink/errno.h>
@@ -11,10 +12,12 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
+#include <netlink/route/neighbour.h>
 #include <netlink/route/route.h>
 
 #include <algorithm>
 #include <cstring>
+#include <thread>
 
 namespace spacelet::netpolicy {
 namespace {
@@ -27,6 +30,9 @@ struct AddrPut {
 };
 struct NlAddrPut {
   void operator()(nl_addr* a) const { nl_addr_put(a); }
+};
+struct NeighPut {
+  void operator()(rtnl_neigh* n) const { rtnl_neigh_put(n); }
 };
 struct RoutePut {
   void operator()(rtnl_route* r) const { rtnl_route_put(r); }
@@ -133,6 +139,20 @@ Result<void> setLinkUp(nl_sock* sock, const std::string& name) {
   return {};
 }
 
+Result<void> waitOperUp(nl_sock* sock, const std::string& name, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto link = getLink(sock, name);
+    if (!link) return fail(std::move(link).error());
+    if (rtnl_link_get_operstate(link->get()) == IF_OPER_UP) return {};
+    if (std::chrono::steady_clock::now() > deadline) {
+      return fail(Error{ETIMEDOUT, "link '" + name + "' is not up after " +
+                                       std::to_string(timeout.count()) + " ms"});
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+}
+
 Result<bool> deleteLink(nl_sock* sock, const std::string& name) {
   Link link(rtnl_link_alloc());
   if (!link) return failErrno(ENOMEM, "allocate a link");
@@ -195,6 +215,49 @@ Result<void> addDefaultRoute(nl_sock* sock, int ifindex, const IpAddress& gatewa
   int err = rtnl_route_add(sock, route.get(), NLM_F_CREATE | NLM_F_EXCL);
   if (err < 0) return fail(nlError(err, "add default route via '" + gateway.toString() + "'"));
   return {};
+}
+
+Result<std::vector<uint8_t>> linkMac(nl_sock* sock, const std::string& name) {
+  auto link = getLink(sock, name);
+  if (!link) return fail(std::move(link).error());
+  nl_addr* mac = rtnl_link_get_addr(link->get());
+  if (!mac) return failErrno(ENODATA, "link '" + name + "' has no link-layer address");
+  auto* bytes = static_cast<const uint8_t*>(nl_addr_get_binary_addr(mac));
+  return std::vector<uint8_t>(bytes, bytes + nl_addr_get_len(mac));
+}
+
+Result<void> addPermanentNeighbor(nl_sock* sock, int ifindex, const IpAddress& address,
+                                  const std::vector<uint8_t>& mac) {
+  std::unique_ptr<rtnl_neigh, NeighPut> neigh(rtnl_neigh_alloc());
+  NlAddr dst = toNlAddr(address, address.bitLength());
+  NlAddr lladdr(nl_addr_build(AF_LLC, mac.data(), mac.size()));
+  if (!neigh || !dst || !lladdr) return failErrno(ENOMEM, "allocate a neighbour entry");
+  rtnl_neigh_set_ifindex(neigh.get(), ifindex);
+  rtnl_neigh_set_family(neigh.get(), address.isV4() ? AF_INET : AF_INET6);
+  rtnl_neigh_set_dst(neigh.get(), dst.get());
+  rtnl_neigh_set_lladdr(neigh.get(), lladdr.get());
+  rtnl_neigh_set_state(neigh.get(), NUD_PERMANENT);
+  int err = rtnl_neigh_add(sock, neigh.get(), NLM_F_CREATE | NLM_F_REPLACE);
+  if (err < 0) return fail(nlError(err, "add neighbour '" + address.toString() + "'"));
+  return {};
+}
+
+Result<void> waitLocalAddress(nl_sock* sock, const IpAddress& address,
+                              std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  NlAddr dst = toNlAddr(address, address.bitLength());
+  if (!dst) return failErrno(ENOMEM, "allocate an address");
+  for (;;) {
+    rtnl_route* raw = nullptr;
+    int err = rtnl_route_lookup(sock, dst.get(), &raw);
+    Route route(raw);
+    if (err >= 0 && route && rtnl_route_get_type(route.get()) == RTN_LOCAL) return {};
+    if (std::chrono::steady_clock::now() > deadline) {
+      return fail(Error{ETIMEDOUT, "address '" + address.toString() + "' is not local after " +
+                                       std::to_string(timeout.count()) + " ms"});
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
 }
 
 Result<std::vector<LinkAddress>> listAddresses(nl_sock* sock) {

@@ -4,6 +4,8 @@
 // libnl sockets are not thread-safe; NetPolicy serializes their use.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,6 +38,10 @@ Result<void> createVethPair(nl_sock* sock, const std::string& hostName, FdView p
 // The interface index of `name`, or nullopt when there is no such link.
 Result<std::optional<int>> linkIndex(nl_sock* sock, const std::string& name);
 Result<void> setLinkUp(nl_sock* sock, const std::string& name);
+// Waits until the link's operational state is UP. A new veth carries nothing until the
+// kernel's linkwatch work has activated its queue (asynchronously, later under load), so a
+// Space is only handed out once both ends pass traffic. ETIMEDOUT past `timeout`.
+Result<void> waitOperUp(nl_sock* sock, const std::string& name, std::chrono::milliseconds timeout);
 // Deletes a link (with a veth, its peer too). Returns false when there was no such link.
 Result<bool> deleteLink(nl_sock* sock, const std::string& name);
 // Names of the links whose name starts with `prefix` (one dump).
@@ -47,6 +53,17 @@ Result<void> addAddress(nl_sock* sock, int ifindex, const IpAddress& address, in
                         bool nodad);
 // The default route of the address's family via `gateway` on `ifindex`.
 Result<void> addDefaultRoute(nl_sock* sock, int ifindex, const IpAddress& gateway);
+
+// The link-layer (MAC) address of `name`.
+Result<std::vector<uint8_t>> linkMac(nl_sock* sock, const std::string& name);
+// A permanent neighbour entry: `address` is at `mac` on `ifindex`, with no resolution.
+Result<void> addPermanentNeighbor(nl_sock* sock, int ifindex, const IpAddress& address,
+                                  const std::vector<uint8_t>& mac);
+// Waits until packets to `address` are delivered locally. The kernel routes a new NODAD IPv6
+// address locally only once its addrconf work has run (asynchronously, later under load);
+// until then the address sends but drops what it receives. One route lookup per try.
+Result<void> waitLocalAddress(nl_sock* sock, const IpAddress& address,
+                              std::chrono::milliseconds timeout);
 
 struct LinkAddress {
   std::string ifname;

@@ -49,6 +49,8 @@ struct Config {
   bool manageForwarding = true;
   // How long one nft run may take before it is killed.
   std::chrono::milliseconds nftTimeout{10000};
+  // How long a new veth pair may take to become operational before attach fails.
+  std::chrono::milliseconds linkTimeout{5000};
 };
 
 // Private, loopback, link-local (169.254.169.254 included), CGNAT, benchmarking,

@@ -314,11 +314,11 @@ Probe probe(const std::string& netnsPath, const IpAddress& address, int port, Pr
 }
 
 MiniNode::MiniNode(bool ipv6) : ipv6_(ipv6) {
-  // Unique per process and per node: the pid's low 16 bits and a counter (5 hex digits).
+  // Unique per process and per node: the pid's low 16 bits and a counter (6 hex digits).
   static std::atomic<unsigned> counter{0};
   char buf[8];
-  std::snprintf(buf, sizeof buf, "%04x%x", static_cast<unsigned>(::getpid()) & 0xffff,
-                counter++ & 0xf);
+  std::snprintf(buf, sizeof buf, "%04x%02x", static_cast<unsigned>(::getpid()) & 0xffff,
+                counter++ & 0xff);
   suffix_ = buf;
   node_ = std::make_unique<NamedNetns>("spn" + suffix_);
   internet_ = std::make_unique<NamedNetns>("spi" + suffix_);
@@ -350,6 +350,18 @@ void MiniNode::wireUplink() {
   internet_->ip({"addr", "add", std::string(kInternet6) + "/64", "dev", peer, "nodad"});
   internet_->ip({"addr", "add", std::string(kUla6) + "/128", "dev", "lo"});
   internet_->ip({"-6", "route", "add", kPool6, "via", kNodeUplink6});
+  // A NODAD IPv6 address is routed locally only once the kernel's addrconf work has run (later
+  // under load); until then it drops what it receives. Wait for the uplink's addresses.
+  for (auto [ns, address] : {std::pair{node_.get(), kNodeUplink6},
+                             {internet_.get(), kInternet6},
+                             {node_.get(), kResolver6},
+                             {internet_.get(), kUla6}}) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (output({"ip", "-n", ns->name(), "-6", "route", "get", address}).rfind("local", 0) != 0 &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  }
 }
 
 void MiniNode::startListeners() {

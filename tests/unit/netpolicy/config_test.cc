@@ -48,6 +48,7 @@ extra_deny: [8.8.8.0/24, "2a00:1::/32"]
 default_app_port: 8000
 manage_forwarding: false
 nft_timeout_ms: 2500
+link_timeout_ms: 1500
 )");
   ASSERT_TRUE(c) << c.error().message;
   EXPECT_EQ(c->nodeNetns, "/run/netns/node");
@@ -65,6 +66,7 @@ nft_timeout_ms: 2500
   EXPECT_EQ(c->defaultAppPort, 8000);
   EXPECT_FALSE(c->manageForwarding);
   EXPECT_EQ(c->nftTimeout.count(), 2500);
+  EXPECT_EQ(c->linkTimeout.count(), 1500);
 }
 
 TEST(NetConfig, EmptyIpv6PrefixMeansIpv4Only) {
@@ -89,6 +91,7 @@ TEST(NetConfig, ErrorsNameTheKey) {
   expectError("extra_deny: [1.2.3.4/8]", "network.extra_deny: '1.2.3.4/8' has host bits set");
   expectError("default_app_port: 0", "network.default_app_port: '0' is not a port");
   expectError("nft_timeout_ms: 5", "network.nft_timeout_ms: '5' is out of range");
+  expectError("link_timeout_ms: 700000", "network.link_timeout_ms: '700000' is out of range");
   expectError("nft: nft", "network.nft: 'nft' must be an absolute path");
   expectError("node_netns: node", "network.node_netns: 'node' must be an absolute path");
   expectError("manage_forwarding: maybe",
