@@ -209,6 +209,26 @@ void readExecForm(Instruction& ins) {
   }
 }
 
+// The line (1-based) of the first byte that is not valid UTF-8, or 0.
+int firstInvalidUtf8Line(std::string_view text) {
+  int line = 1;
+  for (size_t i = 0; i < text.size();) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') ++line;
+    size_t len = c < 0x80           ? 1
+                 : (c >> 5) == 0x6  ? 2
+                 : (c >> 4) == 0xE  ? 3
+                 : (c >> 3) == 0x1E ? 4
+                                    : 0;
+    if (len == 0 || i + len > text.size()) return line;
+    for (size_t k = 1; k < len; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2) return line;
+    }
+    i += len;
+  }
+  return 0;
+}
+
 }  // namespace
 
 std::string Instruction::flag(std::string_view name) const {
@@ -263,6 +283,9 @@ Result<Dockerfile> parseDockerfile(std::string_view text, const ParseLimits& lim
                        " bytes, over the limit of " + std::to_string(limits.maxBytes) +
                        " (build.max_dockerfile_bytes)");
   }
+  if (int bad = firstInvalidUtf8Line(text)) {
+    return lineError(bad, "", "the Dockerfile is not valid UTF-8; save it as UTF-8");
+  }
   Dockerfile df;
   std::vector<std::string> lines = physicalLines(text);
   auto start = readDirectives(lines, df);
@@ -297,13 +320,18 @@ std::string describe(const Dockerfile& df) {
     out << ins.line << " " << ins.keyword;
     for (const auto& f : ins.flags) out << " --" << f.name << "=" << f.value;
     if (ins.execForm) {
-      out << " exec" << nlohmann::json(ins.execArgs).dump();
+      out << " exec"
+          << nlohmann::json(ins.execArgs)
+                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     } else {
-      out << " shell" << nlohmann::json(ins.rest).dump();
+      out << " shell"
+          << nlohmann::json(ins.rest).dump(-1, ' ', false,
+                                           nlohmann::json::error_handler_t::replace);
     }
     for (const auto& h : ins.heredocs) {
       out << " heredoc(" << h.name << (h.expand ? "" : ",quoted") << ")"
-          << nlohmann::json(h.content).dump();
+          << nlohmann::json(h.content).dump(-1, ' ', false,
+                                            nlohmann::json::error_handler_t::replace);
     }
     out << "\n";
   }

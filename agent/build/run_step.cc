@@ -189,7 +189,9 @@ Result<void> executeRun(BuildRun& run, const StageState& state, const Instructio
                *binds};
   auto config = buildContainerConfig(spec);
   config["root"]["path"] = root.path();
-  SPACELET_TRY(writeFileAtomicAt(AT_FDCWD, root.dir() + "/config.json", config.dump()));
+  SPACELET_TRY(
+      writeFileAtomicAt(AT_FDCWD, root.dir() + "/config.json",
+                        config.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
   auto points = mountPoints(root.fd(), *binds);
   auto exit =
       runContainer(run.settings.runtimePath, run.scratch + "/runtime", root.dir(),

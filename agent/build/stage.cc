@@ -124,7 +124,8 @@ Result<void> applyHealthcheck(const Instruction& ins, StageState& state) {
     }
     if (!ins.flag("retries").empty()) hc["Retries"] = std::stoi(ins.flag("retries"));
   }
-  state.config.config.healthcheck = hc.dump();
+  state.config.config.healthcheck =
+      hc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return {};
 }
 

@@ -79,7 +79,9 @@ Result<Bundle> makeBundle(image::ImageStore& store, const BundleRequest& r) {
   settings.homeSource = b.rootfs + "/home/user";
   b.config = bundleConfig(r.image.config, r.space, r.flavor, settings);
   // Secrets are in the environment of config.json: readable by root only.
-  SPACELET_TRY(writeFileAtomicAt(AT_FDCWD, r.dir + "/config.json", b.config.dump(2), 0600));
+  SPACELET_TRY(writeFileAtomicAt(
+      AT_FDCWD, r.dir + "/config.json",
+      b.config.dump(2, ' ', false, nlohmann::json::error_handler_t::replace), 0600));
   overlay->release();  // the root stays mounted for the container's lifetime
   return b;
 }

@@ -83,7 +83,7 @@ auto guarded(const char* what, F&& body) -> decltype(body()) {
 }  // namespace
 
 std::string toJson(const Descriptor& d) {
-  return descriptorJson(d).dump();
+  return descriptorJson(d).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string toJson(const Manifest& m) {
@@ -92,7 +92,7 @@ std::string toJson(const Manifest& m) {
             {"config", descriptorJson(m.config)},
             {"layers", json::array()}};
   for (const auto& l : m.layers) j["layers"].push_back(descriptorJson(l));
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string toJson(const ImageConfig& c) {
@@ -106,7 +106,7 @@ std::string toJson(const ImageConfig& c) {
     if (h.emptyLayer) e["empty_layer"] = true;
     j["history"].push_back(e);
   }
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Result<Descriptor> parseDescriptor(const std::string& text) {

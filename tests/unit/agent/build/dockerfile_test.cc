@@ -84,6 +84,7 @@ TEST(Dockerfile, ErrorsNameTheLineAndInstruction) {
       {"FROM a\nENV A=\"unterminated\n", "unterminated quote"},
       {"# escape=x\nFROM a\n", "escape directive 'x'"},
       {"# escape=`\n# escape=\\\nFROM a\n", "parser directive 'escape' is repeated"},
+      {"FROM a\nENV A=\xff\xfe\n", "line 2: the Dockerfile is not valid UTF-8"},
   };
   for (const auto& c : cases) {
     auto df = parseDockerfile(c.text);
