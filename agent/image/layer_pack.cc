@@ -21,6 +21,12 @@
 namespace spacelet::agent::image {
 namespace {
 
+// libarchive's message for its last error; it may have none (NULL), found by the layer fuzzer.
+std::string archiveError(archive* a) {
+  const char* message = archive_error_string(a);
+  return message ? message : "unknown libarchive error";
+}
+
 // The tar stream's sink: hashes the uncompressed bytes (the diff id) and gzips them into
 // the blob writer. The first error is kept; libarchive only sees a failed write.
 class LayerSink {
@@ -109,7 +115,7 @@ std::vector<std::string> sortedNames(int dirFd) {
 
 Result<void> writeHeader(Packer& p, archive_entry* e) {
   if (archive_write_header(p.a, e) != ARCHIVE_OK) {
-    return failInvalid(std::string("write tar header: ") + archive_error_string(p.a));
+    return failInvalid(std::string("write tar header: ") + archiveError(p.a));
   }
   ++p.entries;
   return {};
@@ -140,7 +146,7 @@ Result<void> addFileData(Packer& p, int parentFd, const std::string& name) {
   ssize_t n;
   while ((n = ::read(fd->get(), buf, sizeof buf)) > 0) {
     if (archive_write_data(p.a, buf, static_cast<size_t>(n)) < 0) {
-      return failInvalid(std::string("write tar data: ") + archive_error_string(p.a));
+      return failInvalid(std::string("write tar data: ") + archiveError(p.a));
     }
   }
   if (n < 0) return failErrno(errno, "read '" + name + "'");
@@ -240,7 +246,7 @@ Result<PackedLayer> packLayer(int dirFd, BlobStore& store, const PackOptions& op
   if (!added) return fail(std::move(added).error().withContext("pack layer"));
   if (!closed || !sink.finish()) {
     Error err = sink.takeError();
-    if (err.message.empty()) err = Error{EIO, archive_error_string(a.get())};
+    if (err.message.empty()) err = Error{EIO, archiveError(a.get())};
     return fail(std::move(err).withContext("pack layer"));
   }
   auto blob = writer->commit(options.gzipLevel > 0 ? kMediaTypeLayerGzip : kMediaTypeLayerTar);

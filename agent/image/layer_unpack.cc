@@ -18,6 +18,12 @@
 namespace spacelet::agent::image {
 namespace {
 
+// libarchive's message for its last error; it may have none (NULL), found by the layer fuzzer.
+std::string archiveError(archive* a) {
+  const char* message = archive_error_string(a);
+  return message ? message : "unknown libarchive error";
+}
+
 struct ArchiveReadFree {
   void operator()(archive* a) const { archive_read_free(a); }
 };
@@ -68,7 +74,7 @@ Result<ArchiveReader> openReader(int fd) {
   archive_read_support_filter_zstd(a.get());
   archive_read_support_format_tar(a.get());
   if (archive_read_open_fd(a.get(), fd, kReadBlock) != ARCHIVE_OK) {
-    return failInvalid(std::string("layer is not a tar archive: ") + archive_error_string(a.get()));
+    return failInvalid(std::string("layer is not a tar archive: ") + archiveError(a.get()));
   }
   return a;
 }
@@ -100,7 +106,7 @@ Result<void> writeFileData(archive* a, int fd, int64_t size) {
       len -= static_cast<size_t>(n);
     }
   }
-  if (rc != ARCHIVE_EOF) return failInvalid(std::string("read: ") + archive_error_string(a));
+  if (rc != ARCHIVE_EOF) return failInvalid(std::string("read: ") + archiveError(a));
   if (::ftruncate(fd, size) != 0) return failErrno(errno, "truncate");  // sparse tails
   return {};
 }
@@ -236,7 +242,7 @@ Result<UnpackStats> unpackLayer(int inputFd, int destDirFd, const UnpackOptions&
   }
   if (rc != ARCHIVE_EOF) {
     return failInvalid(std::string("corrupt layer after ") + std::to_string(stats.entries) +
-                       " entries: " + archive_error_string(a));
+                       " entries: " + archiveError(a));
   }
   return stats;
 }
