@@ -54,6 +54,17 @@ json sharedEdits(const Discovery& discovery) {
   return edits;
 }
 
+// mkdir -p: /var/run/cdi may not exist yet on a fresh boot.
+Result<void> makeDirs(const std::string& dir) {
+  for (size_t slash = dir.find('/', 1);; slash = dir.find('/', slash + 1)) {
+    std::string prefix = dir.substr(0, slash);
+    if (!prefix.empty() && ::mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST) {
+      return failErrno(errno, "create CDI spec directory '" + prefix + "'");
+    }
+    if (slash == std::string::npos) return {};
+  }
+}
+
 }  // namespace
 
 Result<nlohmann::json> generateSpec(const Discovery& discovery, const GenerateOptions& options) {
@@ -80,9 +91,7 @@ Result<nlohmann::json> generateSpec(const Discovery& discovery, const GenerateOp
 
 Result<void> writeSpec(const nlohmann::json& spec, const std::string& dir,
                        const std::string& fileName) {
-  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
-    return failErrno(errno, "create CDI spec directory '" + dir + "'");
-  }
+  SPACELET_TRY(makeDirs(dir));
   auto dirFd = openAt(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY);
   if (!dirFd) return fail(std::move(dirFd).error());
   return writeFileAtomicAt(dirFd->get(), fileName, spec.dump(2) + "\n", 0644);
