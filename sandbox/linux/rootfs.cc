@@ -39,10 +39,9 @@ StepError enterRootfs(const RootfsPlan& plan, int rootFd) {
     if (::syscall(SYS_pivot_root, ".", ".") != 0) {
       return stepFail("pivot_root into rootfs", plan.rootfs.c_str());
     }
-    // The old root now sits on top of "."; keep its unmount from reaching the host.
-    if (::mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) != 0) {
-      return stepFail("make the old root a slave before detaching it");
-    }
+    // The old root now sits on top of "." (umount2 follows it; mount(2) on "." would not,
+    // and would change the new root's tree instead). Its mounts are already rslave or
+    // rprivate since prepareRootfs, so detaching them cannot reach the host.
     if (::umount2(".", MNT_DETACH) != 0) return stepFail("detach the old root");
   }
   if (::chdir("/") != 0) return stepFail("chdir to the new root");
