@@ -151,7 +151,8 @@ TEST_F(RegistryTest, SecretsAreSealedListedWithoutValuesAndNeverInEvents) {
   EXPECT_EQ(eventsText.find("s3cr3t-value-xyzzy"), std::string::npos);
   EXPECT_EQ(eventsText.find("another-secret-plugh"), std::string::npos);
   EXPECT_NE(eventsText.find("SECOND"), std::string::npos);
-  reg.reset();  // close: checkpoint nothing on purpose; the WAL is read below too
+  sub = EventBus::Subscription();  // a subscription must not outlive its bus
+  reg.reset();                      // closed; the WAL, if any, is read below too
   std::string raw = readAllFiles();
   EXPECT_FALSE(raw.empty());
   EXPECT_EQ(raw.find("s3cr3t-value-xyzzy"), std::string::npos);
