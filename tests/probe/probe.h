@@ -27,5 +27,8 @@ nlohmann::json connectTo(const Args& args);   // connect HOST PORT [tcp|udp] [TI
 nlohmann::json hogMemory(const Args& args);  // hog-memory MIB
 nlohmann::json spin(const Args& args);       // spin SECONDS
 nlohmann::json forkBomb(const Args& args);   // fork-bomb [MAX]
+// Like fork-bomb, but prints its report and then holds the children (and itself) until
+// killed: a container parked at its pids limit, for "stays killable" checks.
+nlohmann::json forkHold(const Args& args);  // fork-hold [MAX]
 
 }  // namespace spacelet::probe

@@ -71,4 +71,25 @@ nlohmann::json forkBomb(const Args& args) {
   return r;
 }
 
+nlohmann::json forkHold(const Args& args) {
+  long max = args.empty() ? 100000 : std::stol(args[0]);
+  long forked = 0;
+  int err = 0;
+  for (; forked < max; ++forked) {
+    pid_t pid = ::fork();
+    if (pid < 0) {
+      err = errno;
+      break;
+    }
+    if (pid == 0) {
+      for (;;) ::pause();
+    }
+  }
+  nlohmann::json r{{"ok", err == 0}, {"forked", forked}, {"errno", err}};
+  std::string out = r.dump() + "\n";
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
+  for (;;) ::pause();
+}
+
 }  // namespace spacelet::probe

@@ -57,7 +57,8 @@ class ContainerLimits : public ::testing::Test {
   // A small config.json of our own (not `spacelet-run spec`'s), so these tests pin exactly
   // what they depend on.
   json config(const std::vector<std::string>& args, const json& resources) {
-    json caps = {"CAP_KILL", "CAP_MKNOD", "CAP_SETUID", "CAP_SETGID"};
+    // CAP_SYSLOG: /dev/kmsg checks it on open; with it, only the device cgroup can refuse.
+    json caps = {"CAP_KILL", "CAP_MKNOD", "CAP_SETUID", "CAP_SETGID", "CAP_SYSLOG"};
     json linuxSection = {{"namespaces",
                           {{{"type", "pid"}},
                            {{"type", "ipc"}},
@@ -211,11 +212,14 @@ TEST_F(ContainerLimits, CpuQuotaGivesABusyLoopHalfACpuAndSharesSetTheWeight) {
   std::this_thread::sleep_for(300ms);  // past the start-up
   uint64_t before = cpuUsageUsec();
   auto start = std::chrono::steady_clock::now();
+  testing::CpuReference reference;
   std::this_thread::sleep_for(3s);
   uint64_t after = cpuUsageUsec();
+  double anchor = reference.stop();
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   double cpus = double(after - before) / 1e6 / wall;
-  EXPECT_NEAR(cpus, 0.5, 0.1) << "CPUs used by a busy loop under quota 50000/100000";
+  // 0.5 +- 0.1 on an idle machine; on a loaded one, what an uncapped loop got, if less.
+  testing::expectCpuRate(cpus, 0.5, anchor);
 }
 
 TEST_F(ContainerLimits, PidsLimitStopsAForkBombWithEagain) {
@@ -229,10 +233,14 @@ TEST_F(ContainerLimits, PidsLimitStopsAForkBombWithEagain) {
 }
 
 TEST_F(ContainerLimits, AContainerAtItsPidsLimitStaysKillable) {
-  writeConfig({"/bin/sh", "-c", "while true; do sleep 1000 & done"}, {{"pids", {{"limit", 16}}}});
+  writeConfig({"/bin/spacelet-probe", "fork-hold", "1000"}, {{"pids", {{"limit", 16}}}});
   ASSERT_EQ(runtimeToLog("run -d --bundle " + bundle_.path() + " " + id_), 0) << log();
-  for (int i = 0; i < 200 && processCount() < 16; ++i) std::this_thread::sleep_for(10ms);
+  for (int i = 0; i < 300 && processCount() < 16; ++i) std::this_thread::sleep_for(10ms);
   EXPECT_EQ(processCount(), 16u);
+  for (int i = 0; i < 300 && log().find('{') == std::string::npos; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_NE(log().find("\"errno\":" + std::to_string(EAGAIN)), std::string::npos) << log();
   auto killed = runtime({"kill", "--all", id_, "KILL"});
   ASSERT_EQ(killed.status, 0) << killed.output;
   EXPECT_TRUE(waitForStatus("stopped"));
@@ -289,13 +297,15 @@ TEST_F(ContainerLimits, PauseFreezesAndResumeThaws) {
   }
   uint64_t frozenAt = cpuUsageUsec();
   std::this_thread::sleep_for(500ms);
-  EXPECT_LT(cpuUsageUsec() - frozenAt, 20000u) << "a paused container kept running";
+  EXPECT_LT(cpuUsageUsec() - frozenAt, 5000u) << "a paused container kept running";
   auto resumed = runtime({"resume", id_});
   ASSERT_EQ(resumed.status, 0) << resumed.output;
   EXPECT_EQ(state().value("status", ""), "running");
   uint64_t thawedAt = cpuUsageUsec();
-  std::this_thread::sleep_for(500ms);
-  EXPECT_GT(cpuUsageUsec() - thawedAt, 100000u) << "a resumed container did not run";
+  for (int i = 0; i < 100 && cpuUsageUsec() - thawedAt < 50000; ++i) {
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_GE(cpuUsageUsec() - thawedAt, 50000u) << "a resumed container did not run";
 }
 
 TEST_F(ContainerLimits, KillAllAndDeleteLeaveNoProcessAndNoCgroup) {

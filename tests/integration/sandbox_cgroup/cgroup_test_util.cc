@@ -9,11 +9,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+#include <pthread.h>
+#include <time.h>
+
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 namespace spacelet::sandbox::cgroup::testing {
 
@@ -125,6 +131,42 @@ std::string readText(const std::string& path) {
   std::string text = s.str();
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
   return text;
+}
+
+struct CpuReference::State {
+  std::atomic<bool> stop{false};
+  std::atomic<double> cpuSeconds{0};
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  std::thread spinner;
+};
+
+CpuReference::CpuReference() : state_(std::make_unique<State>()) {
+  state_->spinner = std::thread([s = state_.get()] {
+    while (!s->stop.load(std::memory_order_relaxed)) {
+    }
+    struct timespec ts;
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    s->cpuSeconds = ts.tv_sec + ts.tv_nsec / 1e9;
+  });
+}
+
+CpuReference::~CpuReference() {
+  if (state_->spinner.joinable()) stop();
+}
+
+double CpuReference::stop() {
+  state_->stop = true;
+  state_->spinner.join();
+  double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - state_->start).count();
+  return state_->cpuSeconds / wall;
+}
+
+void expectCpuRate(double used, double cap, double reference) {
+  double expected = std::min(cap, reference);
+  EXPECT_NEAR(used, expected, 0.1) << "a busy loop capped at " << cap << " CPU used " << used
+                                   << " while an uncapped reference thread got " << reference;
+  EXPECT_LE(used, cap + 0.1) << "the cap was exceeded";
 }
 
 int hogMemory(int mib) {

@@ -69,6 +69,23 @@ std::string cgroupDir(const Manager& manager, const std::string& root, const std
 // The whole file, trimmed.
 std::string readText(const std::string& path);
 
+// The anchor for CPU-rate checks on a busy machine: a thread of this test process spins
+// while the measurement runs and reports the share of a CPU it got. A capped busy loop
+// should get min(cap, that share): the host's other load slows both alike.
+class CpuReference {
+ public:
+  CpuReference();
+  ~CpuReference();
+  double stop();  // the reference's CPUs used since construction
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// Asserts that `used` CPUs match a `cap` under the reference's conditions (±0.1).
+void expectCpuRate(double used, double cap, double reference);
+
 // Allocates and touches `mib` MiB, then returns 0 (if it is still alive).
 int hogMemory(int mib);
 
