@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Setup step of the VM harness: fetches Debian's own kernel package by name (apt-get download,
 # never anything else), unpacks it with dpkg -x and runs depmod over it, caching the result in
-# the build tree so later runs start at once. Usage: fetch-kernel.sh CACHE_DIR
+# the build tree so later runs start at once. Leaves CACHE_DIR/kernel (what qemu boots),
+# CACHE_DIR/modules, CACHE_DIR/release and CACHE_DIR/deb. Usage: fetch-kernel.sh CACHE_DIR
 #   SPACELET_VM_KERNEL_DEB=/path/linux-image-*.deb   use this package instead of downloading
 #   SPACELET_VM_KERNEL_PACKAGE=linux-image-amd64      the package (or metapackage) to fetch
 set -euo pipefail
 
-cache=${1:?usage: fetch-kernel.sh CACHE_DIR}
+cache=$(realpath -m "${1:?usage: fetch-kernel.sh CACHE_DIR}")
 meta=${SPACELET_VM_KERNEL_PACKAGE:-linux-image-amd64}
 mkdir -p "$cache"
 cd "$cache"
@@ -28,6 +29,18 @@ download() {
     apt-get update -q >&2
     apt-get download -q -o APT::Sandbox::User=root "$pkg" >&2
   fi
+}
+
+# qemu can boot the uncompressed ELF kernel through its PVH entry point, skipping the BIOS
+# and the kernel's own xz decompression: under TCG on a busy host that is 30 s less per boot.
+extractVmlinux() {
+  local image=$1 out=$2 offset
+  offset=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$image" | head -n1 | cut -d: -f1)
+  [ -n "$offset" ] || return 1
+  # (xz stops reading after the first stream: no pipe, or tail's SIGPIPE would count.)
+  xz -dc --single-stream <(tail -c +$((offset + 1)) "$image") >"$out" 2>/dev/null || return 1
+  # XEN_ELFNOTE_PHYS32_ENTRY (type 0x12): the PVH entry point.
+  [[ $(readelf -n "$out" 2>/dev/null) == *"note type: (0x00000012)"* ]]
 }
 
 if [ -n "${SPACELET_VM_KERNEL_DEB:-}" ]; then
@@ -57,6 +70,14 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$(basename "$deb")" ]; then
   echo "$release" >"$cache/release"
   ln -sfn "tree/boot/vmlinuz-$release" "$cache/vmlinuz"
   ln -sfn "tree/lib/modules/$release" "$cache/modules"
+  # `kernel` is what the VMs boot: the PVH ELF when the package's kernel has one.
+  if extractVmlinux "$cache/tree/boot/vmlinuz-$release" "$cache/vmlinux"; then
+    ln -sfn vmlinux "$cache/kernel"
+  else
+    say "no PVH entry in vmlinuz-$release; booting the compressed image (slower under TCG)"
+    rm -f "$cache/vmlinux"
+    ln -sfn vmlinuz "$cache/kernel"
+  fi
   basename "$deb" >"$stamp"
 fi
 realpath "$deb" >"$cache/deb"

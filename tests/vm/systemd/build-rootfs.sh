@@ -9,7 +9,8 @@
 set -euo pipefail
 
 cache=${1:?usage: build-rootfs.sh CACHE_DIR KERNEL_DEB MANIFEST}
-kernelDeb=$(cat "${2:?usage: build-rootfs.sh CACHE_DIR KERNEL_CACHE MANIFEST}/deb")
+kernelCache=${2:?usage: build-rootfs.sh CACHE_DIR KERNEL_CACHE MANIFEST}
+kernelDeb=$(cat "$kernelCache/deb")
 manifest=${3:?usage: build-rootfs.sh CACHE_DIR KERNEL_CACHE MANIFEST}
 here=$(dirname "$(realpath "$0")")
 mirror=${SPACELET_VM_DEBIAN_MIRROR:-http://deb.debian.org/debian}
@@ -75,7 +76,8 @@ makeImage() {
   mib=$(($(du -sm "$root" | cut -f1) + 1024))
   rm -f "$cache/rootfs.img"
   mkfs.ext4 -q -F -L spacelet-vm -d "$root" "$cache/rootfs.img" "${mib}M"
-  cp "$root"/boot/vmlinuz-* "$cache/vmlinuz"
+  # The same kernel as installed in the image, in the form qemu boots fastest (fetch-kernel.sh).
+  cp -L "$kernelCache/kernel" "$cache/kernel"
   cp "$root"/boot/initrd.img-* "$cache/initrd.img"
 }
 

@@ -18,7 +18,7 @@ here=$(dirname "$(realpath "$0")")
   exit 2
 }
 SPACELET_VM_TIMEOUT=${SPACELET_VM_TIMEOUT:-900} exec "$here/../run-vm.sh" \
-  "$image/vmlinuz" "$image/initrd.img" "$out" systemd -- \
+  "$image/kernel" "$image/initrd.img" "$out" systemd -- \
   -drive "file=$image/rootfs.img,format=raw,if=virtio,snapshot=on" \
   -virtfs "local,path=$src,mount_tag=spacelet-src,security_model=none,readonly=on" \
   -virtfs "local,path=$bin,mount_tag=spacelet-build,security_model=none,readonly=on"
