@@ -20,8 +20,8 @@ namespace {
 using linux::MountKind;
 using spec::NamespaceType;
 
-Result<std::vector<linux::MountStep>> planMounts(const spec::Spec& spec,
-                                                 const std::string& bundle) {
+Result<std::vector<linux::MountStep>> planMounts(const spec::Spec& spec, const std::string& bundle,
+                                                 std::vector<std::string>& sources) {
   std::vector<linux::MountStep> steps;
   for (size_t i = 0; i < spec.mounts.size(); ++i) {
     std::string path = spec::indexPath("mounts", i);
@@ -34,6 +34,7 @@ Result<std::vector<linux::MountStep>> planMounts(const spec::Spec& spec,
                                     "' cannot be used (create it or fix the path)");
       }
       step->sourceIsFile = !S_ISDIR(st.st_mode);
+      sources.push_back(step->source);
     }
     steps.push_back(std::move(*step));
   }
@@ -93,13 +94,15 @@ Result<void> planCgroupMount(process::InitPlan& plan) {
 }
 
 Result<void> planFilesystem(const spec::Spec& spec, const PlanInputs& in, process::InitPlan& plan) {
-  auto mounts = planMounts(spec, in.bundle);
+  plan.mountSourcePaths = {in.rootfs};
+  auto mounts = planMounts(spec, in.bundle, plan.mountSourcePaths);
   if (!mounts) return fail(std::move(mounts).error());
   plan.mounts = std::move(*mounts);
   SPACELET_TRY(planCgroupMount(plan));
   auto rootfs = planRootfs(spec, in);
   if (!rootfs) return fail(std::move(rootfs).error());
   plan.rootfs = std::move(*rootfs);
+  plan.receivedFds.assign(plan.mountSourcePaths.size(), -1);
   bool devBound = hasMountAt(plan.mounts, "/dev", MountKind::kBind);
   plan.devices = linux::planDevices(spec, devBound);
   plan.bindDevices = plan.inUserNamespace;

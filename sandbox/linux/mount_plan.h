@@ -33,11 +33,16 @@ struct MountStep {
   uint64_t recAttrClr = 0;
   unsigned long propagation = 0;  // MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE [| MS_REC]
   bool sourceIsFile = false;      // a bind of a file: the target is created as a file
-  bool readonly() const;          // the new mount ends up read-only
+  // A bind's source, opened O_PATH by the parent before clone (the plan owns it): the child
+  // clones the tree from this fd, so it needs no search permission on the host path,
+  // which the root of a user namespace usually lacks.
+  int sourceFd = -1;
+  bool readonly() const;  // the new mount ends up read-only
 };
 
 // Plans one mount. `bundle` resolves relative bind sources; `path` ("mounts[3]") prefixes
-// errors. Does not touch the filesystem (sourceIsFile is filled in by the caller).
+// errors. Does not touch the filesystem (sourceIsFile and sourceFd are filled in by the
+// caller).
 Result<MountStep> planMount(const spec::Mount& mount, const std::string& bundle,
                             const std::string& path);
 

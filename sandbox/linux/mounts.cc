@@ -24,38 +24,47 @@ StepError openTarget(int rootFd, const MountStep& step, FdGuard& target) {
   return mkdirAllInRoot(rootFd, step.destination.c_str(), 0755, &target.fd);
 }
 
-// After a mount, the destination names the new mount; reopen it to change its attributes.
-StepError finishMount(int rootFd, const MountStep& step) {
-  if (step.attrSet == 0 && step.attrClr == 0 && step.recAttrSet == 0 && step.recAttrClr == 0 &&
-      step.propagation == 0) {
-    return stepOk();
-  }
-  FdGuard mounted;
-  mounted.fd = openInRoot(rootFd, step.destination.c_str(), O_PATH);
-  if (mounted.fd < 0) return stepFail("reopen mount", step.destination.c_str(), -mounted.fd);
-  const char* name = step.destination.c_str();
-  if (step.kind == MountKind::kBind) {
-    SPACELET_STEP(setMountAttributes(mounted.fd, step.attrSet, step.attrClr, false, name));
-  }
-  SPACELET_STEP(setMountAttributes(mounted.fd, step.recAttrSet, step.recAttrClr, true, name));
-  if (step.propagation != 0) {
-    char path[32];
-    if (::mount(nullptr, procFdPath(mounted.fd, path), nullptr, step.propagation, nullptr) != 0) {
-      return stepFail("set mount propagation of", name);
-    }
+// A propagation change (MS_SHARED, MS_SLAVE, ...) on the mount at fd.
+StepError setPropagation(int fd, unsigned long propagation, const char* subject) {
+  if (propagation == 0) return stepOk();
+  struct mount_attr attr {};
+  attr.propagation = propagation & ~static_cast<unsigned long>(MS_REC);
+  unsigned flags = AT_EMPTY_PATH | ((propagation & MS_REC) ? AT_RECURSIVE : 0);
+  if (::mount_setattr(fd, "", flags, &attr, sizeof attr) != 0) {
+    return stepFail("set mount propagation of", subject);
   }
   return stepOk();
 }
 
+// After mount(2), the destination names the new mount; reopen it for the recursive
+// attributes and propagation.
+StepError finishMount(int rootFd, const MountStep& step) {
+  if (step.recAttrSet == 0 && step.recAttrClr == 0 && step.propagation == 0) return stepOk();
+  FdGuard mounted;
+  mounted.fd = openInRoot(rootFd, step.destination.c_str(), O_PATH);
+  if (mounted.fd < 0) return stepFail("reopen mount", step.destination.c_str(), -mounted.fd);
+  const char* name = step.destination.c_str();
+  SPACELET_STEP(setMountAttributes(mounted.fd, step.recAttrSet, step.recAttrClr, true, name));
+  return setPropagation(mounted.fd, step.propagation, name);
+}
+
+// open_tree(2) clones the source tree from its fd, mount_setattr(2) sets the flags on the
+// detached copy, and move_mount(2) attaches it on the target fd: no path is walked here.
 StepError bindMount(int rootFd, const MountStep& step) {
-  FdGuard target;
+  FdGuard target, tree;
   SPACELET_STEP(openTarget(rootFd, step, target));
-  char path[32];
-  unsigned long flags = MS_BIND | (step.recursive ? MS_REC : 0);
-  if (::mount(step.source.c_str(), procFdPath(target.fd, path), nullptr, flags, nullptr) != 0) {
+  unsigned flags =
+      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | (step.recursive ? AT_RECURSIVE : 0);
+  tree.fd = ::open_tree(step.sourceFd, "", flags);
+  if (tree.fd < 0) return stepFail("clone bind source", step.source.c_str());
+  const char* name = step.destination.c_str();
+  SPACELET_STEP(setMountAttributes(tree.fd, step.attrSet, step.attrClr, false, name));
+  SPACELET_STEP(setMountAttributes(tree.fd, step.recAttrSet, step.recAttrClr, true, name));
+  if (::move_mount(tree.fd, "", target.fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) !=
+      0) {
     return stepFail("bind mount", step.source.c_str());
   }
-  return finishMount(rootFd, step);
+  return setPropagation(tree.fd, step.propagation, name);
 }
 
 // COMPAT: in a user namespace that does not own the network namespace, sysfs cannot be

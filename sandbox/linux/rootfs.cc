@@ -18,13 +18,20 @@ StepError prepareRootfs(const RootfsPlan& plan, int* rootFd) {
   if (::mount(nullptr, "/", nullptr, propagation, nullptr) != 0) {
     return stepFail("make / stop propagating to the host (mount --make-rslave /)");
   }
+  // A recursive bind of the rootfs onto itself, through fds (open_tree + move_mount), so the
+  // root of a user namespace needs no search permission on the host path. The tree fd then
+  // names the attached mount: the new root.
   const char* root = plan.rootfs.c_str();
-  if (::mount(root, root, nullptr, MS_BIND | MS_REC, nullptr) != 0) {
-    return stepFail("bind mount rootfs onto itself", root);
+  int tree = ::open_tree(plan.rootfsFd, "",
+                         OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+  if (tree < 0) return stepFail("clone the rootfs tree", root);
+  if (::move_mount(tree, "", plan.rootfsFd, "",
+                   MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0) {
+    int err = errno;
+    ::close(tree);
+    return stepFail("bind mount rootfs onto itself", root, err);
   }
-  int fd = ::open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return stepFail("open rootfs", root);
-  *rootFd = fd;
+  *rootFd = tree;
   return stepOk();
 }
 

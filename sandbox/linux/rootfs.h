@@ -10,8 +10,9 @@
 namespace spacelet::sandbox::linux {
 
 struct RootfsPlan {
-  std::string rootfs;                 // absolute host path of root.path
-  bool readonly = false;              // root.readonly
+  std::string rootfs;     // absolute host path of root.path
+  int rootfsFd = -1;      // O_PATH of it in the container's mount namespace (kMountSources)
+  bool readonly = false;  // root.readonly
   unsigned long hostPropagation = 0;  // applied recursively to "/" first (MS_SLAVE by default)
   unsigned long rootPropagation = 0;  // linux.rootfsPropagation, applied after pivot (0: none)
   bool noPivot = false;               // --no-pivot

@@ -49,6 +49,23 @@ StepError becomeNamespaceRoot(const InitPlan& plan) {
   return stepOk();
 }
 
+// The parent opens the rootfs and bind sources inside our new mount namespace (with its
+// privileges, through /proc/<pid>/root) and sends them; they go into the plan's steps.
+StepError receiveMountSources(InitPlan& plan) {
+  int syncFd = plan.process.syncFd;
+  if (!sendMessage(syncFd, Message::kMountsReady) ||
+      !receiveFds(syncFd, Message::kMountSources, plan.receivedFds.data(),
+                  plan.receivedFds.size())) {
+    return stepFail("receive the rootfs and bind sources", nullptr, EPROTO);
+  }
+  plan.rootfs.rootfsFd = plan.receivedFds[0];
+  size_t next = 1;
+  for (auto& step : plan.mounts) {
+    if (step.kind == linux::MountKind::kBind) step.sourceFd = plan.receivedFds[next++];
+  }
+  return stepOk();
+}
+
 // kState arrives once the parent has moved the init into the container's cgroup (it does
 // that while the init mounts, so the slow cgroup v1 migration overlaps with this work).
 // Only then may the init read its cgroup paths and unshare the cgroup namespace, whose
@@ -174,6 +191,7 @@ void intermediateMain(InitPlan& plan) {
   if ((err = expect(syncFd, Message::kParentReady)).failed()) failStep(syncFd, err);
   if ((err = becomeNamespaceRoot(plan)).failed()) failStep(syncFd, err);
   if ((err = linux::unshareOtherNamespaces(plan.namespaces)).failed()) failStep(syncFd, err);
+  if ((err = receiveMountSources(plan)).failed()) failStep(syncFd, err);
   struct clone_args args {};
   // CLONE_PARENT: the init becomes the runtime's child (its exit signal is the
   // intermediate's, SIGCHLD), so `run` can wait for it. clone3 wants exit_signal 0 here.

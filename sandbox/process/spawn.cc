@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "sandbox/linux/idmap.h"
+#include "sandbox/linux/mount_sources.h"
 
 namespace spacelet::sandbox::process {
 namespace {
@@ -54,13 +55,37 @@ T payloadAs(const std::string& payload) {
   return value;
 }
 
+// A send that fails because the child is gone: its kError, when it sent one, says why.
+Result<void> sendToChild(int fd, Message message, const void* payload = nullptr,
+                         size_t length = 0) {
+  auto sent = sendOrFail(fd, message, payload, length);
+  if (sent) return sent;
+  auto pending = receiveAny(fd);
+  if (pending && !pending->eof && pending->message == Message::kError) {
+    return fail(childError(pending->payload));
+  }
+  return sent;
+}
+
 // Which process the parent moves into the container's cgroup (unless CLONE_INTO_CGROUP
 // put the intermediate there at birth).
 enum class JoinCgroup { kIntermediate, kChild };
 
-// The intermediate's part: id maps, then the pid of the process it cloned.
+// kMountsReady: the rootfs and bind sources, opened inside the intermediate's new mount
+// namespace, go back to it.
+Result<void> sendMountSources(pid_t intermediate, int fd, const InitPlan& plan) {
+  SPACELET_TRY(expectMessage(fd, Message::kMountsReady));
+  auto opened = linux::openInMountNamespaceOf(intermediate, plan.mountSourcePaths);
+  if (!opened) return fail(std::move(opened).error());
+  std::vector<int> fds;
+  for (const auto& f : *opened) fds.push_back(f.get());
+  return sendFds(fd, Message::kMountSources, fds);
+}
+
+// The intermediate's part: id maps, mount sources (init only), then the pid of the process
+// it cloned.
 Result<ChildProcess> handshake(ChildProcess& intermediate, int fd, const SpawnCallbacks& cb,
-                               JoinCgroup join) {
+                               JoinCgroup join, const InitPlan* plan) {
   bool joinNeeded = cb.cgroupFd < 0 && cb.joinCgroup;
   if (joinNeeded && join == JoinCgroup::kIntermediate) {
     SPACELET_TRY(cb.joinCgroup(intermediate.pid()));
@@ -70,7 +95,8 @@ Result<ChildProcess> handshake(ChildProcess& intermediate, int fd, const SpawnCa
   if (payloadAs<uint32_t>(ready->payload) != 0) {
     SPACELET_TRY(linux::writeIdMaps(intermediate.pid(), cb.uidMap, cb.gidMap));
   }
-  SPACELET_TRY(sendOrFail(fd, Message::kParentReady));
+  SPACELET_TRY(sendToChild(fd, Message::kParentReady));
+  if (plan != nullptr) SPACELET_TRY(sendMountSources(intermediate.pid(), fd, *plan));
   auto pidMessage = expectMessage(fd, Message::kInitPid);
   if (!pidMessage) return fail(std::move(pidMessage).error());
   pid_t pid = payloadAs<int32_t>(pidMessage->payload);
@@ -102,7 +128,7 @@ Result<ChildProcess> startIntermediate(SyncPair& pair, int cgroupFd, Body body) 
 // The init's part after the handshake: state, runtime hooks, until kInitReady.
 Result<void> awaitInitReady(ChildProcess& init, int fd, const SpawnCallbacks& cb) {
   std::string state = cb.stateJson ? cb.stateJson(init.pid()) : std::string("{}");
-  SPACELET_TRY(sendOrFail(fd, Message::kState, state.data(), state.size()));
+  SPACELET_TRY(sendToChild(fd, Message::kState, state.data(), state.size()));
   for (;;) {
     auto received = receiveAny(fd);
     if (!received) return fail(std::move(received).error());
@@ -114,7 +140,7 @@ Result<void> awaitInitReady(ChildProcess& init, int fd, const SpawnCallbacks& cb
                                    "' from the container's init");
     }
     if (cb.runtimeHooks) SPACELET_TRY(cb.runtimeHooks(init.pid()));
-    SPACELET_TRY(sendOrFail(fd, Message::kHooksDone));
+    SPACELET_TRY(sendToChild(fd, Message::kHooksDone));
   }
 }
 
@@ -174,7 +200,7 @@ Result<Spawned> spawnInit(InitPlan& plan, SyncPair pair, const SpawnCallbacks& c
   if (!intermediate) return fail(std::move(intermediate).error());
   // The init starts mounting while the (slow, on cgroup v1) migration runs; it waits for
   // kState, sent after it, before anything that depends on its cgroup.
-  auto init = handshake(*intermediate, pair.parent.get(), callbacks, JoinCgroup::kChild);
+  auto init = handshake(*intermediate, pair.parent.get(), callbacks, JoinCgroup::kChild, &plan);
   if (!init) return fail(std::move(init).error());
   if (callbacks.configure) SPACELET_TRY(callbacks.configure(init->pid()));
   SPACELET_TRY(awaitInitReady(*init, pair.parent.get(), callbacks));
@@ -187,16 +213,17 @@ Result<ChildProcess> spawnExec(ProcessPlan& plan, int joinPidfd, int nsFlags, Sy
   auto intermediate = startIntermediate(pair, callbacks.cgroupFd,
                                         [&] { execIntermediateMain(plan, joinPidfd, nsFlags); });
   if (!intermediate) return fail(std::move(intermediate).error());
-  auto child = handshake(*intermediate, pair.parent.get(), callbacks, JoinCgroup::kIntermediate);
+  auto child =
+      handshake(*intermediate, pair.parent.get(), callbacks, JoinCgroup::kIntermediate, nullptr);
   if (!child) return fail(std::move(child).error());
   if (callbacks.configure) SPACELET_TRY(callbacks.configure(child->pid()));
-  SPACELET_TRY(sendOrFail(pair.parent.get(), Message::kStart));
+  SPACELET_TRY(sendToChild(pair.parent.get(), Message::kStart));
   SPACELET_TRY(awaitExec(pair.parent.get()));
   return std::move(*child);
 }
 
 Result<void> startViaSync(Spawned& spawned) {
-  SPACELET_TRY(sendOrFail(spawned.sync.get(), Message::kStart));
+  SPACELET_TRY(sendToChild(spawned.sync.get(), Message::kStart));
   return awaitExec(spawned.sync.get());
 }
 

@@ -35,6 +35,10 @@ const char* messageName(Message message) {
       return "start";
     case Message::kError:
       return "error";
+    case Message::kMountsReady:
+      return "mounts-ready";
+    case Message::kMountSources:
+      return "mount-sources";
   }
   return "unknown";
 }
@@ -98,6 +102,31 @@ bool receiveMessage(int fd, Message expected, void* payload, size_t capacity, si
   return true;
 }
 
+bool receiveFds(int fd, Message expected, int* out, size_t count) {
+  uint32_t type = 0;
+  struct iovec iov {
+    &type, sizeof type
+  };
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxFds)];
+  struct msghdr msg {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = CMSG_SPACE(sizeof(int) * count);
+  ssize_t n;
+  while ((n = ::recvmsg(fd, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR) {
+  }
+  if (n != sizeof type || type != static_cast<uint32_t>(expected)) return false;
+  if (count == 0) return true;
+  struct cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
+  if (cmsg == nullptr || cmsg->cmsg_type != SCM_RIGHTS ||
+      cmsg->cmsg_len != CMSG_LEN(sizeof(int) * count)) {
+    return false;
+  }
+  std::memcpy(out, CMSG_DATA(cmsg), sizeof(int) * count);
+  return true;
+}
+
 void failChild(int fd, const ChildErrorRecord& record) {
   sendMessage(fd, Message::kError, &record, sizeof record);
   _exit(1);
@@ -130,6 +159,33 @@ Result<Received> receiveAny(int fd) {
 Result<void> sendOrFail(int fd, Message message, const void* payload, size_t length) {
   if (!sendMessage(fd, message, payload, length)) {
     return failErrno(errno, std::string("send '") + messageName(message) + "' to the container");
+  }
+  return {};
+}
+
+Result<void> sendFds(int fd, Message message, const std::vector<int>& fds) {
+  if (fds.size() > kMaxFds) {
+    return failErrno(E2BIG, "more than " + std::to_string(kMaxFds) + " bind mounts");
+  }
+  uint32_t type = static_cast<uint32_t>(message);
+  struct iovec iov {
+    &type, sizeof type
+  };
+  std::vector<char> control(CMSG_SPACE(sizeof(int) * fds.size()));
+  struct msghdr msg {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  if (!fds.empty()) {
+    msg.msg_control = control.data();
+    msg.msg_controllen = control.size();
+    struct cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+    std::memcpy(CMSG_DATA(cmsg), fds.data(), sizeof(int) * fds.size());
+  }
+  while (::sendmsg(fd, &msg, MSG_NOSIGNAL) < 0) {
+    if (errno != EINTR) return failErrno(errno, "send the mount sources to the container");
   }
   return {};
 }

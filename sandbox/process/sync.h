@@ -9,6 +9,11 @@
 //   write uid_map/gid_map
 //        ────────── kParentReady ───▶ unshare(other namespaces
 //                                            but cgroup)
+//        ◀──────── kMountsReady ────
+//   open rootfs + bind sources
+//   via /proc/<pid>/root (its mount
+//   namespace, host privileges)
+//        ────────── kMountSources ──▶ (fds, SCM_RIGHTS)
 //                                    clone3(CLONE_PARENT) ─────────▶ (pid 1 of a new pid ns)
 //        ◀──────── kInitPid{pid} ─── _exit(0)                       setsid, keyring,
 //   reap intermediate,                                              rootfs bind, mounts
@@ -39,6 +44,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "spacelet/base/error.h"
 #include "spacelet/base/unique_fd.h"
@@ -54,7 +61,9 @@ enum class Message : uint32_t {
   kHooksDone,
   kInitReady,
   kStart,
-  kError,  // payload: ChildErrorRecord
+  kError,         // payload: ChildErrorRecord
+  kMountsReady,   // the intermediate's mount namespace exists: send the mount sources
+  kMountSources,  // SCM_RIGHTS: the rootfs and bind sources, opened in that namespace
 };
 
 const char* messageName(Message message);
@@ -89,6 +98,10 @@ Result<SyncPair> makeSyncPair();
 bool sendMessage(int fd, Message message, const void* payload = nullptr, size_t length = 0);
 bool receiveMessage(int fd, Message expected, void* payload = nullptr, size_t capacity = 0,
                     size_t* length = nullptr);
+inline constexpr size_t kMaxFds = 250;  // below the kernel's SCM_MAX_FD (253)
+
+// Receives `message` carrying exactly `count` fds (SCM_RIGHTS) into out (child side).
+bool receiveFds(int fd, Message expected, int* out, size_t count);
 // Sends kError and exits the child with status 1.
 [[noreturn]] void failChild(int fd, const ChildErrorRecord& record);
 
@@ -100,6 +113,8 @@ struct Received {
 };
 Result<Received> receiveAny(int fd);
 Result<void> sendOrFail(int fd, Message message, const void* payload = nullptr, size_t length = 0);
+// Sends `message` with `fds` attached (at most kMaxFds).
+Result<void> sendFds(int fd, Message message, const std::vector<int>& fds);
 // Turns a kError payload into an Error.
 Error childError(const std::string& payload);
 

@@ -1,7 +1,7 @@
 // spacelet-probe entry point: dispatches a subcommand and prints its JSON result.
 // Usage: spacelet-probe [report] | open PATH [r|w|rw] | read PATH | write PATH DATA | stat PATH
 //        | syscall NAME | connect HOST PORT [tcp|udp] [TIMEOUT_MS] | hog-memory MIB
-//        | spin SECONDS | fork-bomb [MAX] | fork-hold [MAX] | exit CODE | sleep SECONDS | cgroup
+//        | spin SECONDS | fork-bomb [MAX] | fork-hold [MAX] | exit CODE | sleep SECONDS | cgroup | clock
 #include <unistd.h>
 
 #include <cstdio>
@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
       {"spin", spacelet::probe::spin},           {"fork-bomb", spacelet::probe::forkBomb},
       {"fork-hold", spacelet::probe::forkHold},
       {"cgroup", spacelet::probe::cgroupLimits},
+      {"clock", spacelet::probe::clocks},
   };
   auto it = commands.find(command);
   if (it == commands.end()) {

@@ -31,4 +31,7 @@ nlohmann::json forkBomb(const Args& args);   // fork-bomb [MAX]
 // killed: a container parked at its pids limit, for "stays killable" checks.
 nlohmann::json forkHold(const Args& args);  // fork-hold [MAX]
 
+// clock.cc: CLOCK_MONOTONIC and CLOCK_BOOTTIME seconds (time namespace offsets).
+nlohmann::json clocks(const Args& args);  // clock
+
 }  // namespace spacelet::probe
