@@ -171,7 +171,11 @@ Result<std::optional<uint16_t>> NetPolicy::Impl::leaseFor(const SpaceSpec& spec,
 Result<void> NetPolicy::Impl::ensureLinks(const Lease& lease) {
   auto index = linkIndex(rtnl.get(), lease.ifname);
   if (!index) return fail(std::move(index).error());
-  if (index->has_value() && isNetnsFile(netnsPath(lease.ifname))) return {};
+  return ensureLinks(lease, index->has_value());
+}
+
+Result<void> NetPolicy::Impl::ensureLinks(const Lease& lease, bool linkExists) {
+  if (linkExists && isNetnsFile(netnsPath(lease.ifname))) return {};
   SPACELET_TRY(removeLinks(lease.ifname));
   return createLinks(lease);
 }
@@ -189,16 +193,40 @@ Result<void> NetPolicy::Impl::createLinks(const Lease& lease) {
   return wired;
 }
 
-// The veth pair (peer created inside the Space's namespace), addresses, loopback, routes.
+// The veth pair (peer created inside the Space's namespace), addresses, loopback, routes;
+// done when both ends carry traffic.
 Result<void> NetPolicy::Impl::wireLinks(const Lease& lease, nl_sock* inside) {
   SlotAddresses a = slotAddresses(ipam.layout(), lease.index);
+  auto host = wireHostEnd(lease, a);
+  if (!host) return fail(std::move(host).error());
+  auto eth = wireSpaceEnd(a, inside);
+  if (!eth) return fail(std::move(eth).error());
+  if (a.space6) SPACELET_TRY(pinNeighbors6(lease, *host, *eth, inside));
+  SPACELET_TRY(waitOperUp(rtnl.get(), lease.ifname, config.linkTimeout));
+  SPACELET_TRY(waitOperUp(inside, kInsideName, config.linkTimeout));
+  if (a.space6) SPACELET_TRY(waitLocalAddress(inside, *a.space6, config.linkTimeout));
+  return {};
+}
+
+// Creates the pair and configures the node's end; returns its interface index.
+Result<int> NetPolicy::Impl::wireHostEnd(const Lease& lease, const SlotAddresses& a) {
   auto ns = openAt(AT_FDCWD, netnsPath(lease.ifname), O_RDONLY);
   if (!ns) return fail(std::move(ns).error());
   SPACELET_TRY(createVethPair(rtnl.get(), lease.ifname, ns->view(), kInsideName));
   auto host = linkIndex(rtnl.get(), lease.ifname);
   if (!host || !host->has_value()) return failErrno(ENODEV, "find link '" + lease.ifname + "'");
+  // Without IPv6 the node end gets none at all: every IPv6-enabled interface adds routes
+  // (fe80::/64, ff00::/8, ...) and every link change walks the node's whole IPv6 routing
+  // table, which made attach grow with the number of Spaces.
+  if (!a.host6) SPACELET_TRY(disableIpv6(lease.ifname));
   SPACELET_TRY(addAddress(rtnl.get(), **host, a.host4, 31, false));
   if (a.host6) SPACELET_TRY(addAddress(rtnl.get(), **host, *a.host6, 127, true));
+  SPACELET_TRY(setLinkUp(rtnl.get(), lease.ifname));
+  return **host;
+}
+
+// Configures the Space's end (eth0) and loopback; returns eth0's interface index.
+Result<int> NetPolicy::Impl::wireSpaceEnd(const SlotAddresses& a, nl_sock* inside) {
   SPACELET_TRY(setLinkUp(inside, kInsideName));
   SPACELET_TRY(setLinkUp(inside, "lo"));
   auto eth = linkIndex(inside, kInsideName);
@@ -208,12 +236,16 @@ Result<void> NetPolicy::Impl::wireLinks(const Lease& lease, nl_sock* inside) {
   if (a.space6) {
     SPACELET_TRY(addAddress(inside, **eth, *a.space6, 127, true));
     SPACELET_TRY(addDefaultRoute(inside, **eth, *a.host6));
-    SPACELET_TRY(pinNeighbors6(lease, **host, **eth, inside));
   }
-  SPACELET_TRY(waitOperUp(rtnl.get(), lease.ifname, config.linkTimeout));
-  SPACELET_TRY(waitOperUp(inside, kInsideName, config.linkTimeout));
-  if (a.space6) SPACELET_TRY(waitLocalAddress(inside, *a.space6, config.linkTimeout));
-  return {};
+  return **eth;
+}
+
+// net.ipv6.conf.<ifname>.disable_ipv6 in the node namespace (no netlink attribute sets it).
+Result<void> NetPolicy::Impl::disableIpv6(const std::string& ifname) {
+  std::string path = "/proc/sys/net/ipv6/conf/" + ifname + "/disable_ipv6";
+  auto written = runInNetns(nodeNetns.view(), [&] { return writeFileAt(AT_FDCWD, path, "1"); });
+  if (!written && written.error().code == ENOENT) return {};  // a kernel without IPv6
+  return written;
 }
 
 // Neighbour discovery over a new veth stalls while the addresses are still tentative (the
@@ -320,11 +352,10 @@ Result<std::map<std::string, Counters>> NetPolicy::Impl::readCounters() const {
 
 // Links and namespace files of Spaces not in `wanted`, and conntrack entries of pool
 // addresses no wanted Space holds.
-Result<void> NetPolicy::Impl::removeStale(const std::set<std::string>& wanted) {
+Result<void> NetPolicy::Impl::removeStale(const std::set<std::string>& wanted,
+                                          const std::set<std::string>& links) {
   Result<void> first;
-  auto links = linksWithPrefix(rtnl.get(), "sp-");
-  if (!links) return fail(std::move(links).error());
-  for (const auto& name : *links) {
+  for (const auto& name : links) {
     if (!wanted.count(name)) keepFirst(first, removeLinks(name));
   }
   std::error_code ec;
@@ -454,12 +485,15 @@ Result<std::vector<SpaceStatus>> NetPolicy::show() {
   return out;
 }
 
-Result<void> NetPolicy::reconcile(const std::vector<SpaceSpec>& desired) {
+Result<void> NetPolicy::reconcile(const std::vector<SpaceSpec>& desired, const Progress& progress) {
   auto op = impl_->begin();
   if (!op) return fail(std::move(op).error());
   std::set<std::string> wanted;
   std::vector<RulesetSpace> spaces;
   Result<void> first;
+  auto links = linksWithPrefix(impl_->rtnl.get(), "sp-");  // one dump, not one lookup per Space
+  if (!links) return fail(std::move(links).error().withContext("reconcile"));
+  std::set<std::string> existing(links->begin(), links->end());
   for (const auto& spec : desired) {
     Lease lease;
     auto leased = impl_->leaseFor(spec, lease);
@@ -467,12 +501,13 @@ Result<void> NetPolicy::reconcile(const std::vector<SpaceSpec>& desired) {
     if (!wanted.insert(lease.ifname).second) {
       return failInvalid("reconcile: Space '" + spec.spaceId + "' is listed twice");
     }
-    keepFirst(first, impl_->ensureLinks(lease));
+    keepFirst(first, impl_->ensureLinks(lease, existing.count(lease.ifname) > 0));
     spaces.push_back(impl_->rulesetSpaceOf(lease));
+    if (progress) progress(spaces.size(), desired.size());
   }
   auto table = impl_->nft.apply(renderTable(impl_->params, spaces));
   if (!table) return fail(std::move(table).error().withContext("reconcile: load the table"));
-  keepFirst(first, impl_->removeStale(wanted));
+  keepFirst(first, impl_->removeStale(wanted, existing));
   SPACELET_TRY(impl_->commit());
   if (!first) return fail(std::move(first).error().withContext("reconcile"));
   return {};

@@ -60,8 +60,12 @@ class NetPolicy::Impl {
   RulesetSpace rulesetSpaceOf(const Lease& lease) const;
   Result<std::optional<uint16_t>> leaseFor(const SpaceSpec& spec, Lease& out);
   Result<void> ensureLinks(const Lease& lease);
+  Result<void> ensureLinks(const Lease& lease, bool linkExists);
   Result<void> createLinks(const Lease& lease);
   Result<void> wireLinks(const Lease& lease, nl_sock* inside);
+  Result<int> wireHostEnd(const Lease& lease, const SlotAddresses& a);
+  Result<int> wireSpaceEnd(const SlotAddresses& a, nl_sock* inside);
+  Result<void> disableIpv6(const std::string& ifname);
   Result<void> pinNeighbors6(const Lease& lease, int hostIndex, int spaceIndex, nl_sock* inside);
   Result<void> removeLinks(const std::string& ifname);
   Result<void> detachLocked(const Lease& lease);
@@ -72,7 +76,8 @@ class NetPolicy::Impl {
   // Applies a document that needs the table; a missing table is explained.
   Result<void> applyToTable(const nlohmann::json& document) const;
   Result<void> finishTableChange(Result<NftRunner::Pending> pending) const;
-  Result<void> removeStale(const std::set<std::string>& wanted);
+  // `links`: the sp-* links that existed when the operation started.
+  Result<void> removeStale(const std::set<std::string>& wanted, const std::set<std::string>& links);
   std::set<IpAddress> addressesOf(const Lease& lease) const;
   // Deletes the node's conntrack entries of addresses `owned` accepts (skipped when the node
   // has none at all).

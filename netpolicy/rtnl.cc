@@ -108,7 +108,6 @@ Result<void> createVethPair(nl_sock* sock, const std::string& hostName, FdView p
   Link link(rtnl_link_veth_alloc());
   if (!link) return failErrno(ENOMEM, "allocate a veth link");
   rtnl_link_set_name(link.get(), hostName.c_str());
-  rtnl_link_set_flags(link.get(), IFF_UP);
   // The peer is owned by `link`; get_peer takes a reference we give back.
   Link peer(rtnl_link_veth_get_peer(link.get()));
   rtnl_link_set_name(peer.get(), peerName.c_str());

@@ -31,8 +31,9 @@ Error nlError(int nlErr, const std::string& what);
 // A NETLINK_ROUTE socket in the calling thread's network namespace.
 Result<NlSocket> openRtnl();
 
-// Creates the veth pair `hostName` (here, up) / `peerName` (created directly inside
-// `peerNetns`, down: set it up from inside). EEXIST when `hostName` exists.
+// Creates the veth pair `hostName` (here) / `peerName` (created directly inside `peerNetns`),
+// both down, so that they can be configured before they carry anything. EEXIST when
+// `hostName` exists.
 Result<void> createVethPair(nl_sock* sock, const std::string& hostName, FdView peerNetns,
                             const std::string& peerName);
 // The interface index of `name`, or nullopt when there is no such link.

@@ -5,6 +5,7 @@
 #include "ruleset.h"
 
 #include <algorithm>
+#include <map>
 
 namespace spacelet::netpolicy {
 namespace {
@@ -307,39 +308,46 @@ std::string overrideMap(const Override& o) {
   return o.destination.address.isV4() ? "space_policy4" : "space_policy6";
 }
 
-// (set name, elements) of a Space, in a fixed order.
-std::vector<std::pair<std::string, json>> spaceElements(const RulesetSpace& s) {
-  std::vector<std::pair<std::string, json>> out;
-  for (const char* set : {kSetIfaces, kSetTx, kSetRx, kSetAccepted, kSetRejected}) {
-    out.emplace_back(set, json::array({s.ifname}));
-  }
-  out.emplace_back("space_src4", json::array({concat({s.ifname, s.space4.toString()})}));
+using Elements = std::vector<std::pair<std::string, json>>;  // (set or map, one element)
+
+void addPublishedElements(const RulesetSpace& s, const PublishedPort& p, Elements& out) {
+  out.emplace_back("published4_addr", json::array({p.hostPort, s.space4.toString()}));
+  out.emplace_back("published4_port", json::array({p.hostPort, p.spacePort}));
   if (s.space6) {
-    out.emplace_back("space_src6", json::array({concat({s.ifname, s.space6->toString()})}));
+    out.emplace_back("published6_addr", json::array({p.hostPort, s.space6->toString()}));
+    out.emplace_back("published6_port", json::array({p.hostPort, p.spacePort}));
   }
-  out.emplace_back("space_app", json::array({concat({s.ifname, s.appPort})}));
-  return out;
 }
 
-void appendPublished(const char* verb, const RulesetSpace& s, const PublishedPort& p, json& cmds) {
-  cmds.push_back(elementCommand(verb, "published4_addr",
-                                json::array({json::array({p.hostPort, s.space4.toString()})})));
-  cmds.push_back(elementCommand(verb, "published4_port",
-                                json::array({json::array({p.hostPort, p.spacePort})})));
-  if (s.space6) {
-    cmds.push_back(elementCommand(verb, "published6_addr",
-                                  json::array({json::array({p.hostPort, s.space6->toString()})})));
-    cmds.push_back(elementCommand(verb, "published6_port",
-                                  json::array({json::array({p.hostPort, p.spacePort})})));
+// Every element of a Space, in a fixed order.
+void addSpaceElements(const RulesetSpace& s, Elements& out) {
+  for (const char* set : {kSetIfaces, kSetTx, kSetRx, kSetAccepted, kSetRejected}) {
+    out.emplace_back(set, s.ifname);
   }
+  out.emplace_back("space_src4", concat({s.ifname, s.space4.toString()}));
+  if (s.space6) out.emplace_back("space_src6", concat({s.ifname, s.space6->toString()}));
+  out.emplace_back("space_app", concat({s.ifname, s.appPort}));
+  for (const auto& o : s.overrides) out.emplace_back(overrideMap(o), overrideElem(s, o));
+  for (const auto& p : s.published) addPublishedElements(s, p, out);
+}
+
+// One element command per set (in the order sets first appear), however many elements: a
+// whole table of 10 000 Spaces is a few dozen commands.
+void appendGrouped(const char* verb, const Elements& elements, json& cmds) {
+  std::vector<std::string> order;
+  std::map<std::string, json> bySet;
+  for (const auto& [set, elem] : elements) {
+    auto [it, inserted] = bySet.try_emplace(set, json::array());
+    if (inserted) order.push_back(set);
+    it->second.push_back(elem);
+  }
+  for (const auto& set : order) cmds.push_back(elementCommand(verb, set, std::move(bySet[set])));
 }
 
 void appendSpace(const char* verb, const RulesetSpace& s, json& cmds) {
-  for (auto& [set, elems] : spaceElements(s)) cmds.push_back(elementCommand(verb, set, elems));
-  for (const auto& o : s.overrides) {
-    cmds.push_back(elementCommand(verb, overrideMap(o), json::array({overrideElem(s, o)})));
-  }
-  for (const auto& p : s.published) appendPublished(verb, s, p, cmds);
+  Elements elements;
+  addSpaceElements(s, elements);
+  appendGrouped(verb, elements, cmds);
 }
 
 json document(json cmds) {
@@ -384,7 +392,9 @@ nlohmann::json renderTable(const RulesetParams& params, const std::vector<Rulese
   json cmds = json::array({tableCommand("add"), tableCommand("delete"), tableCommand("add")});
   addSets(params, cmds);
   addChains(params, cmds);
-  for (const auto& s : spaces) appendSpace("add", s, cmds);
+  Elements elements;
+  for (const auto& s : spaces) addSpaceElements(s, elements);
+  appendGrouped("add", elements, cmds);
   return document(std::move(cmds));
 }
 
@@ -414,9 +424,11 @@ nlohmann::json renderOverride(bool add, const RulesetSpace& space, const Overrid
 }
 
 nlohmann::json renderPublished(bool add, const RulesetSpace& space, const PublishedPort& port) {
+  Elements elements;
+  addPublishedElements(space, port, elements);
   json cmds = json::array();
-  appendPublished("add", space, port, cmds);
-  if (!add) appendPublished("delete", space, port, cmds);
+  appendGrouped("add", elements, cmds);
+  if (!add) appendGrouped("delete", elements, cmds);
   return document(std::move(cmds));
 }
 

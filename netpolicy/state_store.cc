@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include "spacelet/base/file_io.h"
@@ -151,11 +153,13 @@ Result<StateStore> StateStore::open(const std::string& dir) {
   auto leases = openDir(root->get(), "leases");
   auto policy = openDir(root->get(), "policy");
   auto lock = openAt(root->get(), "lock", O_RDWR | O_CREAT, 0600);
+  auto generation = openAt(root->get(), "generation", O_RDWR | O_CREAT, 0600);
   if (!leases) return fail(std::move(leases).error().withContext(dir));
   if (!policy) return fail(std::move(policy).error().withContext(dir));
   if (!lock) return fail(std::move(lock).error().withContext(dir));
-  return StateStore(dir, std::move(*root), std::move(*leases), std::move(*policy),
-                    std::move(*lock));
+  if (!generation) return fail(std::move(generation).error().withContext(dir));
+  return StateStore(dir, std::move(*root), std::move(*leases), std::move(*policy), std::move(*lock),
+                    std::move(*generation));
 }
 
 Result<StateStore::Lock> StateStore::lock() {
@@ -166,23 +170,22 @@ Result<StateStore::Lock> StateStore::lock() {
 }
 
 Result<uint64_t> StateStore::generation() const {
-  auto text = readFileAt(root_.get(), "generation");
-  if (!text) {
-    if (text.error().code == ENOENT) return uint64_t{0};
-    return fail(std::move(text).error());
-  }
-  try {
-    return static_cast<uint64_t>(std::stoull(*text));
-  } catch (const std::exception&) {
-    return uint64_t{0};  // a torn counter only forces one reload
-  }
+  char buf[32] = {};
+  ssize_t n = ::pread(generation_.get(), buf, sizeof buf - 1, 0);
+  if (n < 0) return failErrno(errno, "read '" + dir_ + "/generation'");
+  return static_cast<uint64_t>(std::strtoull(buf, nullptr, 10));  // empty or torn: 0, a reload
 }
 
+// Rewritten in place with a fixed width: no new inode per change, and readers hold the lock.
 Result<uint64_t> StateStore::bumpGeneration() {
   auto current = generation();
   if (!current) return fail(std::move(current).error());
   uint64_t next = *current + 1;
-  SPACELET_TRY(replaceFile(root_.get(), "generation", std::to_string(next), false));
+  char buf[24];
+  int len = std::snprintf(buf, sizeof buf, "%020llu\n", static_cast<unsigned long long>(next));
+  if (::pwrite(generation_.get(), buf, static_cast<size_t>(len), 0) != len) {
+    return failErrno(errno, "write '" + dir_ + "/generation'");
+  }
   return next;
 }
 

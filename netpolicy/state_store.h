@@ -2,7 +2,8 @@
 // that serializes the agent and `spacelet-net`, and a generation counter that tells a process
 // when another one changed the files. Layout (all under state_dir):
 //   lock                       flock(2)ed for the length of every operation
-//   generation                 bumped by every change; a process reloads when it differs
+//   generation                 bumped by every change (rewritten in place: it is only a hint);
+//                              a process reloads when it differs
 //   leases/<ifname>.json       {"space_id", "ifname", "index", "app_port"}
 //   policy/<ifname>.json       {"space_id", "overrides": ["allow tcp ..."], "published": [...]}
 // Leases are replaced atomically (temp file + rename) without fsync: they must survive an
@@ -73,18 +74,21 @@ class StateStore {
   const std::string& dir() const { return dir_; }
 
  private:
-  StateStore(std::string dir, UniqueFd root, UniqueFd leases, UniqueFd policy, UniqueFd lock)
+  StateStore(std::string dir, UniqueFd root, UniqueFd leases, UniqueFd policy, UniqueFd lock,
+             UniqueFd generation)
       : dir_(std::move(dir)),
         root_(std::move(root)),
         leases_(std::move(leases)),
         policy_(std::move(policy)),
-        lock_(std::move(lock)) {}
+        lock_(std::move(lock)),
+        generation_(std::move(generation)) {}
 
   std::string dir_;
   UniqueFd root_;
   UniqueFd leases_;
   UniqueFd policy_;
   UniqueFd lock_;
+  UniqueFd generation_;
 };
 
 }  // namespace spacelet::netpolicy

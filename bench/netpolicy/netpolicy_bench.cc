@@ -177,6 +177,11 @@ int run(int argc, char** argv) {
   Config config;
   config.netnsDir = root + "/netns";
   config.stateDir = root + "/state";
+  // The namespace files live on a tmpfs of this private mount namespace (state stays on disk).
+  std::filesystem::create_directories(config.netnsDir);
+  if (::mount("tmpfs", config.netnsDir.c_str(), "tmpfs", 0, "size=16m") != 0) {
+    die(std::string("mount tmpfs: ") + std::strerror(errno));
+  }
   config.ipv4Pool = *Prefix::parse("10.200.0.0/16");
   config.resolvers = {*IpAddress::parse("10.53.0.1")};
   auto policy = must(NetPolicy::open(config), "open");
@@ -212,11 +217,10 @@ int run(int argc, char** argv) {
   Stats r = stats(reconcileMs);
   std::printf("full reconcile of %d Spaces: median=%.0f ms  min=%.0f ms\n", present, r.median,
               r.min);
-  auto start = Clock::now();
-  must(policy->reconcile({}), "teardown");
-  std::printf("teardown (reconcile to none) of %d Spaces: %.1f s\n", present,
-              msSince(start) / 1000);
+  // No teardown by detaching one by one (minutes at 10 000): dropping the namespace files'
+  // mount lets the kernel free every Space namespace, and with it its veth pair, in batches.
   policy.reset();
+  ::umount2(config.netnsDir.c_str(), MNT_DETACH);
   std::error_code ec;
   std::filesystem::remove_all(root, ec);
   return 0;

@@ -3,6 +3,7 @@
 #include "commands.h"
 
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 
@@ -144,7 +145,14 @@ Result<void> runReconcile(const Invocation& inv) {
       desired.push_back(spec);
     }
   }
-  SPACELET_TRY((*policy)->reconcile(desired));
+  auto last = std::chrono::steady_clock::now();
+  auto progress = [&](size_t done, size_t total) {
+    auto now = std::chrono::steady_clock::now();
+    if (done != total && now - last < std::chrono::seconds(1)) return;
+    last = now;
+    std::cerr << "reconcile: " << done << "/" << total << " Spaces checked\n";
+  };
+  SPACELET_TRY((*policy)->reconcile(desired, progress));
   std::cout << "reconciled: " << desired.size() << " Spaces\n";
   return {};
 }

@@ -5,7 +5,9 @@
 // See docs/netpolicy.md for the ruleset, the state files and the namespace model.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -110,7 +112,10 @@ class NetPolicy {
   // Makes the node match `desired` (the agent's view at start): replaces the whole table in
   // one transaction, creates what desired Spaces miss, deletes stale sp-* links, namespaces
   // and conntrack entries. Leases of Spaces not in `desired` are kept until release().
-  Result<void> reconcile(const std::vector<SpaceSpec>& desired);
+  // `progress` (optional) is called with (Spaces checked or rebuilt, total) as it goes:
+  // rebuilding the links of thousands of Spaces after a reboot takes minutes.
+  using Progress = std::function<void(size_t done, size_t total)>;
+  Result<void> reconcile(const std::vector<SpaceSpec>& desired, const Progress& progress = {});
 
   // Gives a Space its namespace, veth pair, addresses (the same ones on every attach until
   // release()), routes and elements. Attaching an attached Space refreshes it.

@@ -202,6 +202,26 @@ TEST_F(Lifecycle, ConcurrentAttachesGetDistinctAddresses) {
   EXPECT_EQ(addresses.size(), 8u);
 }
 
+TEST_F(Lifecycle, Ipv4OnlyNodeKeepsIpv6OffTheNodeEnd) {
+  node_.reset();
+  node_ = std::make_unique<MiniNode>(false);
+  auto policy = openAndReconcile();
+  ASSERT_TRUE(policy);
+  auto net = policy->attach({"lu/four", 0});
+  ASSERT_TRUE(net) << net.error().message;
+  EXPECT_FALSE(net->spaceIpv6.has_value());
+  EXPECT_EQ(probe(net->netnsPath, ip(MiniNode::kInternet4), 443, Proto::kTcp).outcome,
+            Outcome::kConnected);
+  EXPECT_EQ(probe(net->netnsPath, ip(MiniNode::kInternet4), 22, Proto::kTcp).outcome,
+            Outcome::kRefused);
+  // No IPv6 address (not even link-local) and so no IPv6 route for the Space on the node.
+  EXPECT_EQ(output({"ip", "-n", node_->node().name(), "-6", "addr", "show", "dev", net->ifname}),
+            "");
+  EXPECT_EQ(output({"ip", "-n", node_->node().name(), "-6", "route", "show", "table", "all", "dev",
+                    net->ifname}),
+            "");
+}
+
 TEST_F(Lifecycle, ExhaustedPoolIsAClearError) {
   Config c = node_->config();
   c.ipv4Pool = *Prefix::parse("10.213.0.0/30");
