@@ -491,7 +491,8 @@ Result<void> NetPolicy::reconcile(const std::vector<SpaceSpec>& desired, const P
   std::set<std::string> wanted;
   std::vector<RulesetSpace> spaces;
   Result<void> first;
-  auto links = linksWithPrefix(impl_->rtnl.get(), "sp-");  // one dump, not one lookup per Space
+  // One listing, not one lookup per Space.
+  auto links = runInNetns(impl_->nodeNetns.view(), [] { return linksWithPrefix("sp-"); });
   if (!links) return fail(std::move(links).error().withContext("reconcile"));
   std::set<std::string> existing(links->begin(), links->end());
   for (const auto& spec : desired) {

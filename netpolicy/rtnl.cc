@@ -2,10 +2,12 @@
 // unique_ptr with its put function, so an early error return leaks nothing.
 #include "rtnl.h"
 
+#include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_addr.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
+#include <net/if.h>  // before linux/if.h, which then defers to it
 #include <netinet/in.h>
 #include <netlink/errno.h>
 #include <netlink/netlink.h>
@@ -14,10 +16,13 @@
 #include <netlink/route/link/veth.h>
 #include <netlink/route/neighbour.h>
 #include <netlink/route/route.h>
+#include <sys/ioctl.h>
 
 #include <algorithm>
 #include <cstring>
 #include <thread>
+
+#include "spacelet/base/file_io.h"
 
 namespace spacelet::netpolicy {
 namespace {
@@ -119,12 +124,14 @@ Result<void> createVethPair(nl_sock* sock, const std::string& hostName, FdView p
 }
 
 Result<std::optional<int>> linkIndex(nl_sock* sock, const std::string& name) {
-  auto link = getLink(sock, name);
-  if (!link) {
-    if (link.error().code == ENODEV) return std::optional<int>();
-    return fail(std::move(link).error());
+  if (name.size() >= IFNAMSIZ) return failInvalid("interface name '" + name + "' is too long");
+  struct ifreq ifr {};
+  std::memcpy(ifr.ifr_name, name.data(), name.size());
+  if (::ioctl(nl_socket_get_fd(sock), SIOCGIFINDEX, &ifr) != 0) {
+    if (errno == ENODEV) return std::optional<int>();
+    return failErrno(errno, "look up link '" + name + "'");
   }
-  return std::optional<int>(rtnl_link_get_ifindex(link->get()));
+  return std::optional<int>(ifr.ifr_ifindex);
 }
 
 Result<void> setLinkUp(nl_sock* sock, const std::string& name) {
@@ -162,15 +169,30 @@ Result<bool> deleteLink(nl_sock* sock, const std::string& name) {
   return true;
 }
 
-Result<std::vector<std::string>> linksWithPrefix(nl_sock* sock, const std::string& prefix) {
-  nl_cache* raw = nullptr;
-  int err = rtnl_link_alloc_cache(sock, AF_UNSPEC, &raw);
-  if (err < 0) return fail(nlError(err, "list links"));
-  Cache cache(raw);
+std::vector<std::string> parseProcNetDev(std::string_view text) {
+  // Two header lines, then "  name: counters..." per interface.
   std::vector<std::string> names;
-  for (nl_object* o = nl_cache_get_first(raw); o; o = nl_cache_get_next(o)) {
-    const char* name = rtnl_link_get_name(reinterpret_cast<rtnl_link*>(o));
-    if (name && std::string_view(name).starts_with(prefix)) names.emplace_back(name);
+  size_t lineNo = 0;
+  while (!text.empty()) {
+    size_t end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+    if (lineNo++ < 2) continue;
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    std::string_view name = line.substr(0, colon);
+    name.remove_prefix(std::min(name.find_first_not_of(' '), name.size()));
+    if (!name.empty()) names.emplace_back(name);
+  }
+  return names;
+}
+
+Result<std::vector<std::string>> linksWithPrefix(const std::string& prefix) {
+  auto text = readFileAt(AT_FDCWD, "/proc/thread-self/net/dev");
+  if (!text) return fail(std::move(text).error().withContext("list links"));
+  std::vector<std::string> names;
+  for (auto& name : parseProcNetDev(*text)) {
+    if (name.starts_with(prefix)) names.push_back(std::move(name));
   }
   return names;
 }
@@ -260,16 +282,12 @@ Result<void> waitLocalAddress(nl_sock* sock, const IpAddress& address,
 }
 
 Result<std::vector<LinkAddress>> listAddresses(nl_sock* sock) {
-  nl_cache* rawLinks = nullptr;
-  nl_cache* rawAddrs = nullptr;
-  int err = rtnl_link_alloc_cache(sock, AF_UNSPEC, &rawLinks);
-  if (err < 0) return fail(nlError(err, "list links"));
-  Cache links(rawLinks);
-  err = rtnl_addr_alloc_cache(sock, &rawAddrs);
+  nl_cache* raw = nullptr;
+  int err = rtnl_addr_alloc_cache(sock, &raw);
   if (err < 0) return fail(nlError(err, "list addresses"));
-  Cache addrs(rawAddrs);
+  Cache addrs(raw);
   std::vector<LinkAddress> out;
-  for (nl_object* o = nl_cache_get_first(rawAddrs); o; o = nl_cache_get_next(o)) {
+  for (nl_object* o = nl_cache_get_first(raw); o; o = nl_cache_get_next(o)) {
     auto* a = reinterpret_cast<rtnl_addr*>(o);
     nl_addr* local = rtnl_addr_get_local(a);
     if (!local) continue;
@@ -277,9 +295,10 @@ Result<std::vector<LinkAddress>> listAddresses(nl_sock* sock) {
     ip.family = nl_addr_get_family(local) == AF_INET ? Family::kIpv4 : Family::kIpv6;
     unsigned len = std::min<unsigned>(nl_addr_get_len(local), 16);
     std::memcpy(ip.bytes.data(), nl_addr_get_binary_addr(local), len);
-    char name[IFNAMSIZ] = {};
-    rtnl_link_i2name(rawLinks, rtnl_addr_get_ifindex(a), name, sizeof name);
-    out.push_back({name, ip});
+    struct ifreq ifr {};
+    ifr.ifr_ifindex = rtnl_addr_get_ifindex(a);
+    if (::ioctl(nl_socket_get_fd(sock), SIOCGIFNAME, &ifr) != 0) continue;  // gone meanwhile
+    out.push_back({ifr.ifr_name, ip});
   }
   return out;
 }

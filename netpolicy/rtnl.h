@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "spacelet/base/error.h"
@@ -36,7 +37,9 @@ Result<NlSocket> openRtnl();
 // `hostName` exists.
 Result<void> createVethPair(nl_sock* sock, const std::string& hostName, FdView peerNetns,
                             const std::string& peerName);
-// The interface index of `name`, or nullopt when there is no such link.
+// The interface index of `name`, or nullopt when there is no such link. A netdevice ioctl on
+// the socket (its namespace): unlike RTM_GETLINK it does not compute the veth peer's
+// namespace id, a linear search in the kernel that grows with the number of Spaces.
 Result<std::optional<int>> linkIndex(nl_sock* sock, const std::string& name);
 Result<void> setLinkUp(nl_sock* sock, const std::string& name);
 // Waits until the link's operational state is UP. A new veth carries nothing until the
@@ -45,8 +48,12 @@ Result<void> setLinkUp(nl_sock* sock, const std::string& name);
 Result<void> waitOperUp(nl_sock* sock, const std::string& name, std::chrono::milliseconds timeout);
 // Deletes a link (with a veth, its peer too). Returns false when there was no such link.
 Result<bool> deleteLink(nl_sock* sock, const std::string& name);
-// Names of the links whose name starts with `prefix` (one dump).
-Result<std::vector<std::string>> linksWithPrefix(nl_sock* sock, const std::string& prefix);
+// Names of the links whose name starts with `prefix`, from /proc/net/dev of the calling
+// thread's namespace: a netlink link dump computes every veth's peer namespace id by a
+// linear search, which is quadratic with thousands of Spaces.
+Result<std::vector<std::string>> linksWithPrefix(const std::string& prefix);
+// The interface names listed in /proc/net/dev text (pure; exposed for tests).
+std::vector<std::string> parseProcNetDev(std::string_view text);
 
 // Adds address/prefixLength to the link; `nodad` skips IPv6 duplicate address detection, so
 // the address is usable at once (see ip-address(8), IFA_F_NODAD).
@@ -70,7 +77,7 @@ struct LinkAddress {
   std::string ifname;
   IpAddress address;
 };
-// Every address of the namespace with its interface name (one dump).
+// Every address of the socket's namespace with its interface name (one address dump).
 Result<std::vector<LinkAddress>> listAddresses(nl_sock* sock);
 
 }  // namespace spacelet::netpolicy
