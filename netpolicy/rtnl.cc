@@ -2,12 +2,14 @@
 // unique_ptr with its put function, so an early error return leaks nothing.
 #include "rtnl.h"
 
+// glibc's net/if.h first: linux/if.h then defers to it (the other order redefines IFF_*).
+#include <net/if.h>
+
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_addr.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
-#include <net/if.h>  // before linux/if.h, which then defers to it
 #include <netinet/in.h>
 #include <netlink/errno.h>
 #include <netlink/netlink.h>
