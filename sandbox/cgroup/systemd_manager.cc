@@ -36,26 +36,19 @@ constexpr char kPayload[] = "container";
 
 Result<std::unique_ptr<Manager>> makeManager(UniqueFd rootFd, ScopeName scope,
                                              const Options& options, bool started) {
-  auto fsRoot = rootFd.dup();
-  SPACELET_TRY(fsRoot);
   // The scope is the payload's "own" cgroup: delegated to us, so its subtree_control is
   // ours to write; nothing above the scope is ever pruned.
   Fs2Location location{scope.cgroupPath + "/" + kPayload, scope.cgroupPath, scope.cgroupPath};
-  auto fs = std::make_unique<Fs2Manager>(std::move(*fsRoot), location, options);
-  auto manager =
-      std::make_unique<SystemdManager>(std::move(scope), std::move(rootFd), std::move(fs), options);
+  auto fs = std::make_unique<Fs2Manager>(std::move(rootFd), location, options);
+  auto manager = std::make_unique<SystemdManager>(std::move(scope), std::move(fs), options);
   if (started) manager->markStarted();
   return std::unique_ptr<Manager>(std::move(manager));
 }
 
 }  // namespace
 
-SystemdManager::SystemdManager(ScopeName scope, UniqueFd rootFd, std::unique_ptr<Fs2Manager> fs,
-                               Options options)
-    : scope_(std::move(scope)),
-      rootFd_(std::move(rootFd)),
-      fs_(std::move(fs)),
-      options_(std::move(options)) {}
+SystemdManager::SystemdManager(ScopeName scope, std::unique_ptr<Fs2Manager> fs, Options options)
+    : scope_(std::move(scope)), fs_(std::move(fs)), options_(std::move(options)) {}
 
 Result<ScopePlan> SystemdManager::plan(const Resources& resources) const {
   DeviceGroups groups;
@@ -80,11 +73,11 @@ Result<void> SystemdManager::startScope(pid_t pid) {
   properties.insert(properties.end(), scopePlan->properties.begin(), scopePlan->properties.end());
   SPACELET_TRY(startTransientUnit(scope_.unit, properties, options_.systemdJobTimeoutMs));
   // The process leaves the scope for its payload leaf before anything is enabled there.
-  auto rest = fs_->adopt(pid);
-  if (rest) rest = fs_->create(scopePlan->rest);
-  if (!rest) {
+  auto leaf = fs_->adopt(pid);
+  if (leaf) leaf = fs_->create(pending_.value_or(Resources{}));
+  if (!leaf) {
     (void)stopUnit(scope_.unit, options_.systemdJobTimeoutMs);
-    return fail(std::move(rest).error().withContext("scope '" + scope_.unit + "'"));
+    return fail(std::move(leaf).error().withContext("scope '" + scope_.unit + "'"));
   }
   started_ = true;
   pending_.reset();
@@ -102,26 +95,13 @@ Result<void> SystemdManager::update(const Resources& resources) {
   if (!scopePlan->properties.empty()) {
     SPACELET_TRY(setUnitProperties(scope_.unit, scopePlan->properties));
   }
-  return fs_->update(scopePlan->rest);
+  return fs_->update(resources);
 }
 
 Result<void> SystemdManager::destroy() {
   SPACELET_TRY(stopUnit(scope_.unit, options_.systemdJobTimeoutMs));
   // systemd removes the scope's cgroup; this only catches what a container left below it.
   return fs_->destroy();
-}
-
-Result<Stats> SystemdManager::stats() {
-  auto stats = fs_->stats();
-  SPACELET_TRY(stats);
-  // The memory limit is a property of the scope, not of its payload leaf.
-  auto scopeDir = openCgroupDir(rootFd_.get(), scope_.cgroupPath);
-  SPACELET_TRY(scopeDir);
-  auto max = readOptionalNumber(scopeDir->get(), "memory.max");
-  SPACELET_TRY(max);
-  stats->memoryMax.reset();
-  if (*max) stats->memoryMax = static_cast<int64_t>(**max);
-  return stats;
 }
 
 std::string SystemdManager::persistentPath() const {

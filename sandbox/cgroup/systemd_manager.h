@@ -6,8 +6,10 @@
 // The container's processes live in a leaf below the scope, <scope>/container: systemd
 // re-applies the scope's own attributes on `daemon-reload` (resetting, say, memory.oom.group
 // on systemd < 253), but never touches a delegated subtree. So limits with a unit property
-// are properties (on the scope), and everything else - other unified keys, the device BPF
-// program - is written into the leaf by the fs driver, which also does freeze, kill and ps.
+// are properties of the scope (what systemd re-applies is then right), and the fs driver
+// writes every limit, the device BPF program and the rest of the unified keys into the leaf
+// too, where the container reads them as its own and systemd never resets them. The fs
+// driver also does freeze, kill, stats and ps on the leaf.
 #pragma once
 
 #include <memory>
@@ -24,8 +26,8 @@ namespace spacelet::sandbox::cgroup {
 
 class SystemdManager : public Manager {
  public:
-  // `rootFd`: the v2 hierarchy root; `fs` manages the scope's payload leaf.
-  SystemdManager(ScopeName scope, UniqueFd rootFd, std::unique_ptr<Fs2Manager> fs, Options options);
+  // `fs` manages the scope's payload leaf.
+  SystemdManager(ScopeName scope, std::unique_ptr<Fs2Manager> fs, Options options);
 
   Result<void> create(const Resources& resources) override;
   Result<void> addProcess(pid_t pid) override;
@@ -35,7 +37,7 @@ class SystemdManager : public Manager {
   Result<bool> frozen() override { return fs_->frozen(); }
   Result<std::vector<pid_t>> pids() override { return fs_->pids(); }
   Result<void> killAll(int signal) override { return fs_->killAll(signal); }
-  Result<Stats> stats() override;
+  Result<Stats> stats() override { return fs_->stats(); }
   Result<void> destroy() override;
   std::string persistentPath() const override;
   Mode mode() const override { return Mode::kUnified; }
@@ -49,7 +51,6 @@ class SystemdManager : public Manager {
   Result<void> startScope(pid_t pid);
 
   ScopeName scope_;
-  UniqueFd rootFd_;
   std::unique_ptr<Fs2Manager> fs_;
   Options options_;
   std::optional<Resources> pending_;  // from create(), applied when the scope starts

@@ -30,8 +30,6 @@ void planMemory(const Memory& m, ScopePlan& plan) {
   auto& props = plan.properties;
   if (m.limit) props.push_back({"MemoryMax", bytesOrInfinity(*m.limit)});
   if (m.reservation) props.push_back({"MemoryLow", bytesOrInfinity(*m.reservation)});
-  plan.rest.memory->limit.reset();
-  plan.rest.memory->reservation.reset();
 }
 
 Result<void> planSwap(const Memory& m, ScopePlan& plan) {
@@ -41,7 +39,6 @@ Result<void> planSwap(const Memory& m, ScopePlan& plan) {
     uint64_t value = **swapMax == "max" ? kInfinity : std::stoull(**swapMax);
     plan.properties.push_back({"MemorySwapMax", value});
   }
-  plan.rest.memory->swap.reset();
   return {};
 }
 
@@ -63,12 +60,6 @@ void planCpu(const Cpu& c, ScopePlan& plan) {
   if (c.period) props.push_back({"CPUQuotaPeriodUSec", period});
   if (c.cpus) props.push_back({"AllowedCPUs", cpuListMask(*c.cpus)});
   if (c.mems) props.push_back({"AllowedMemoryNodes", cpuListMask(*c.mems)});
-  Cpu& rest = *plan.rest.cpu;
-  rest.shares.reset();
-  rest.quota.reset();
-  rest.period.reset();
-  rest.cpus.reset();
-  rest.mems.reset();
 }
 
 // One allow rule as a DeviceAllow= entry, or nothing when systemd cannot name it.
@@ -106,7 +97,7 @@ void planDevices(const std::vector<DeviceRule>& rules, const DeviceGroups& group
 }
 
 // Unified keys systemd also manages: as properties, or its next re-apply (daemon-reload)
-// would put its own values back. Others are written to the delegated cgroup directly.
+// would put its own values back. Others only go to the payload leaf.
 void planUnified(const std::map<std::string, std::string>& unified, ScopePlan& plan) {
   static const std::map<std::string, std::string> kProperty = {
       {"memory.min", "MemoryMin"},          {"memory.low", "MemoryLow"},
@@ -121,7 +112,6 @@ void planUnified(const std::map<std::string, std::string>& unified, ScopePlan& p
     bool numeric = !value.empty() && *end == '\0' && value[0] != '-';
     if (value != "max" && !numeric) continue;  // left for the kernel to judge, directly
     plan.properties.push_back({property->second, value == "max" ? kInfinity : number});
-    plan.rest.unified.erase(key);
   }
 }
 
@@ -206,7 +196,7 @@ std::vector<uint8_t> cpuListMask(const std::string& list) {
 }
 
 Result<ScopePlan> planScope(const Resources& resources, const DeviceGroups& groups) {
-  ScopePlan plan{{}, resources};
+  ScopePlan plan;
   if (resources.memory) {
     planMemory(*resources.memory, plan);
     SPACELET_TRY(planSwap(*resources.memory, plan));
@@ -214,11 +204,9 @@ Result<ScopePlan> planScope(const Resources& resources, const DeviceGroups& grou
   if (resources.cpu) planCpu(*resources.cpu, plan);
   if (resources.pidsLimit) {
     plan.properties.push_back({"TasksMax", bytesOrInfinity(*resources.pidsLimit)});
-    plan.rest.pidsLimit.reset();
   }
   if (resources.blockIoWeight) {
     plan.properties.push_back({"IOWeight", blkioWeightToIoWeight(*resources.blockIoWeight)});
-    plan.rest.blockIoWeight.reset();
   }
   planDevices(resources.devices, groups, plan);
   planUnified(resources.unified, plan);

@@ -1,7 +1,7 @@
 // Pure planning for the systemd driver: runc's "slice:prefix:name" cgroupsPath -> a
-// transient scope and its cgroup path, and Resources -> the scope's unit properties plus
-// what is left to write into the delegated cgroup directly. Properties are what systemd
-// re-applies after `systemctl daemon-reload`, so every limit that has one goes there.
+// transient scope and its cgroup path, and Resources -> the scope's unit properties.
+// Properties are what systemd re-applies after `systemctl daemon-reload`, so every limit
+// that has one goes there.
 #pragma once
 
 #include <cstdint>
@@ -45,13 +45,14 @@ DeviceGroups parseProcDevices(const std::string& text);
 
 struct ScopePlan {
   std::vector<UnitProperty> properties;
-  Resources rest;  // written to the scope's cgroup by the fs driver (devices: the BPF program)
 };
 
-// The limits as properties. Device rules become DevicePolicy=strict + DeviceAllow= when
-// they are "deny all, then allow ..." and every allowed device can be named; otherwise
-// systemd gets no device policy. Either way the rules also stay in `rest`, for spacelet's own
-// BPF program, which decides exactly; systemd's program (when present) only ever allows more.
+// The limits as scope properties, which systemd keeps and re-applies. Device rules become
+// DevicePolicy=strict + DeviceAllow= when they are "deny all, then allow ..." and every
+// allowed device can be named; otherwise systemd gets no device policy. The driver also
+// writes every limit and the device program into the payload leaf below the scope, so the
+// container sees its limits in its own cgroup and spacelet's program decides devices exactly
+// (systemd's, when present, only ever allows more).
 Result<ScopePlan> planScope(const Resources& resources, const DeviceGroups& groups);
 
 // The cpu list "0-2,5" as systemd's AllowedCPUs= byte mask.

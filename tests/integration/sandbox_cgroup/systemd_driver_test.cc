@@ -120,6 +120,10 @@ TEST_F(SystemdDriver, ScopeCarriesTheLimitsAsPropertiesAndDelegates) {
   EXPECT_EQ(unitProperty(unit(), "MemoryHigh"), "62914560");  // a unified key systemd manages
   EXPECT_EQ(testing::readText(dir() + "/memory.high"), "62914560");
   EXPECT_EQ(testing::readText(payload() + "/memory.oom.group"), "1");  // written directly
+  // The container reads its limits in its own cgroup, the leaf, too.
+  EXPECT_EQ(testing::readText(payload() + "/memory.max"), "67108864");
+  EXPECT_EQ(testing::readText(payload() + "/pids.max"), "32");
+  EXPECT_EQ(testing::readText(payload() + "/cpu.max"), "50000 100000");
   EXPECT_EQ(testing::readText(payload() + "/cgroup.procs"), std::to_string(init.pid()));
   EXPECT_EQ(testing::readText(dir() + "/cgroup.procs"), "");  // the scope holds no process
   EXPECT_EQ(testing::readText(dir() + "/pids.max"), "32");
@@ -159,6 +163,8 @@ TEST_F(SystemdDriver, UpdateSetsPropertiesAndFreezeKillDestroyWork) {
   ASSERT_TRUE(updated) << updated.error().message;
   EXPECT_EQ(unitProperty(unit(), "MemoryMax"), "134217728");
   EXPECT_EQ(testing::readText(dir() + "/pids.max"), "64");
+  EXPECT_EQ(testing::readText(payload() + "/pids.max"), "64");
+  EXPECT_EQ(testing::readText(payload() + "/memory.max"), "134217728");
   ASSERT_TRUE(m->freeze());
   EXPECT_EQ(testing::readText(payload() + "/cgroup.freeze"), "1");
   ASSERT_TRUE(m->thaw());
@@ -181,6 +187,83 @@ TEST_F(SystemdDriver, RuncStyleCgroupsPathNamesSliceAndScope) {
   std::string scope = "sltest-" + options_.containerId + ".scope";
   EXPECT_EQ(unitProperty(scope, "ActiveState"), "active");
   EXPECT_TRUE(fs::is_directory(std::string(kSliceDir) + "/" + scope));
+}
+
+// A container through `spacelet-run --systemd-cgroup`: its scope carries the limits, the
+// container reads them in its own cgroup, and after daemon-reload an exec'd process still
+// gets them (and a memory hog is still OOM-killed).
+class SystemdRuntime : public SystemdDriver {
+ protected:
+  void SetUp() override {
+    SystemdDriver::SetUp();
+    if (IsSkipped()) return;
+    if (!fs::exists(st::runtimePath())) GTEST_SKIP() << "spacelet-run is not built";
+    std::string why = st::makeBusyboxRootfs(bundle_ / "rootfs");
+    ASSERT_TRUE(why.empty()) << why;
+  }
+  void TearDown() override {
+    if (options_.containerId.empty() || !fs::exists(st::runtimePath())) return;
+    runtime({"kill", "--all", options_.containerId, "KILL"});
+    runtime({"delete", "--force", options_.containerId});
+  }
+  st::CommandResult runtime(std::vector<std::string> args) {
+    args.insert(args.begin(), {st::runtimePath(), "--systemd-cgroup", "--root", root_.path()});
+    return st::runCommand(args);
+  }
+  void writeConfig() {
+    nlohmann::json config = nlohmann::json::parse(R"({
+      "ociVersion": "1.1.0",
+      "process": {"terminal": false, "user": {"uid": 0, "gid": 0}, "cwd": "/",
+                  "args": ["/bin/sleep", "1000"], "env": ["PATH=/bin"]},
+      "root": {"path": "rootfs"},
+      "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"},
+                 {"destination": "/sys", "type": "sysfs", "source": "sysfs",
+                  "options": ["nosuid", "noexec", "nodev", "ro"]},
+                 {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
+                  "options": ["nosuid", "noexec", "nodev", "ro"]}],
+      "linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "cgroup"}],
+                "resources": {"memory": {"limit": 67108864}, "pids": {"limit": 32}}}
+    })");
+    config["linux"]["cgroupsPath"] = std::string(kSlice) + ":sltest:" + options_.containerId;
+    std::ofstream(bundle_ / "config.json") << config.dump();
+  }
+  // The limits the probe sees from inside, through `spacelet-run exec`.
+  nlohmann::json limitsInside() {
+    auto r = runtime({"exec", options_.containerId, "/bin/spacelet-probe", "cgroup"});
+    EXPECT_EQ(r.status, 0) << r.output;
+    return nlohmann::json::parse(r.output.substr(r.output.find('{')));
+  }
+
+  st::TempDir bundle_{"spacelet-bundle"};
+  st::TempDir root_{"spacelet-state"};
+};
+
+TEST_F(SystemdRuntime, ContainerScopeLimitsSurviveDaemonReload) {
+  writeConfig();
+  std::string cmd = st::runtimePath() + " --systemd-cgroup --root " + root_.path() +
+                    " run -d --bundle " + bundle_.path() + " " + options_.containerId +
+                    " </dev/null >/dev/null 2>&1";
+  ASSERT_EQ(st::runCommand({"/bin/sh", "-c", cmd}).status, 0);
+  std::string scope = "sltest-" + options_.containerId + ".scope";
+  EXPECT_EQ(unitProperty(scope, "ActiveState"), "active");
+  EXPECT_EQ(unitProperty(scope, "MemoryMax"), "67108864");
+  EXPECT_EQ(unitProperty(scope, "TasksMax"), "32");
+  auto inside = limitsInside();
+  EXPECT_EQ(inside.value("memory.max", ""), "67108864") << inside.dump();
+  EXPECT_EQ(inside.value("pids.max", ""), "32") << inside.dump();
+  EXPECT_EQ(inside.value("memory.swap.max", ""), "0") << inside.dump();
+  auto reload = st::runCommand({"systemctl", "daemon-reload"});
+  ASSERT_EQ(reload.status, 0) << reload.output;
+  inside = limitsInside();
+  EXPECT_EQ(inside.value("memory.max", ""), "67108864") << inside.dump();
+  EXPECT_EQ(inside.value("pids.max", ""), "32") << inside.dump();
+  auto hog = runtime({"exec", options_.containerId, "/bin/spacelet-probe", "hog-memory", "256"});
+  EXPECT_EQ(hog.status, 128 + SIGKILL) << "a 256 MiB hog under a 64 MiB limit: " << hog.output;
+  ASSERT_EQ(runtime({"kill", "--all", options_.containerId, "KILL"}).status, 0);
+  for (int i = 0; i < 100 && unitProperty(scope, "ActiveState") == "active"; ++i) ::usleep(20000);
+  auto deleted = runtime({"delete", options_.containerId});
+  EXPECT_EQ(deleted.status, 0) << deleted.output;
+  EXPECT_FALSE(fs::exists(std::string(kSliceDir) + "/" + scope));
 }
 
 }  // namespace
