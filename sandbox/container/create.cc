@@ -104,7 +104,9 @@ process::SpawnCallbacks callbacksFor(const spec::Spec& spec, cgroup::Manager& cg
   };
   cb.stateJson = [&s](pid_t pid) {
     s.pid = pid;
-    return state::ociState(s, state::Status::kCreating).dump();
+    std::string both = state::ociState(s, state::Status::kCreating).dump();
+    both += '\0';
+    return both + state::ociState(s, state::Status::kCreated).dump();
   };
   cb.runtimeHooks = [runtime, &s](pid_t) -> Result<void> {
     std::string json = state::ociState(s, state::Status::kCreating).dump();

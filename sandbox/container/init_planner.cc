@@ -67,7 +67,8 @@ Result<linux::RootfsPlan> planRootfs(const spec::Spec& spec, const PlanInputs& i
 
 size_t stateBufferSize(const spec::Spec& spec) {
   size_t size = 16 * 1024;
-  for (const auto& [key, value] : spec.annotations) size += key.size() + value.size() + 16;
+  // Two state documents (createContainer's and startContainer's), each with the annotations.
+  for (const auto& [key, value] : spec.annotations) size += 2 * (key.size() + value.size() + 16);
   return size;
 }
 

@@ -12,24 +12,38 @@
 namespace spacelet::sandbox::container {
 namespace {
 
-// Waits for the init's byte on the fifo, or for the init to die first.
+// The init writes '0' once released, keeps the fifo open until it executes the program
+// (the fd is close-on-exec), and writes 'x' first if it fails on the way. So: '0' then EOF
+// means the program runs; 'x', or EOF without '0', means the start failed.
 Result<void> releaseInit(int dirFd, int pidfd) {
   UniqueFd fifo(::openat(dirFd, state::kExecFifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC));
   if (!fifo) return failErrno(errno, "open exec.fifo");
-  struct pollfd fds[2] = {{fifo.get(), POLLIN, 0}, {pidfd, POLLIN, 0}};
+  std::string seen;
+  struct pollfd p {
+    fifo.get(), POLLIN, 0
+  };
   for (;;) {
-    int n = ::poll(fds, 2, -1);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return failErrno(errno, "wait on exec.fifo");
-    char byte;
-    ssize_t got = (fds[0].revents & POLLIN) ? ::read(fifo.get(), &byte, 1) : 0;
-    if (got == 1) return {};
-    if (fds[1].revents & POLLIN) {
-      return failErrno(ESRCH, "the container's init exited before it could start");
+    if (::poll(&p, 1, -1) < 0) {
+      if (errno == EINTR) continue;
+      return failErrno(errno, "wait on exec.fifo");
     }
-    // POLLHUP without data: no writer yet (the init has not reached the fifo); poll again.
-    if (fds[0].revents & POLLHUP) ::usleep(1000);
+    char buf[8];
+    ssize_t got = ::read(fifo.get(), buf, sizeof buf);
+    if (got > 0) seen.append(buf, static_cast<size_t>(got));
+    if (got == 0 && !seen.empty()) break;  // every writer is gone
+    // EOF before any byte: no writer yet; the init is on its way to the fifo, or dead.
+    struct pollfd dead {
+      pidfd, POLLIN, 0
+    };
+    if (got == 0 && ::poll(&dead, 1, 0) == 1) break;
+    if (got == 0) ::usleep(1000);
   }
+  if (seen != "0") {
+    return failErrno(ECANCELED,
+                     "the container's init failed before running the program (a "
+                     "startContainer hook failed or seccomp refused it)");
+  }
+  return {};
 }
 
 }  // namespace

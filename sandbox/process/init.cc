@@ -10,6 +10,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstring>
+
 #include "sandbox/linux/devices.h"
 #include "sandbox/linux/masked_paths.h"
 #include "sandbox/linux/mounts.h"
@@ -100,7 +102,7 @@ StepError setUpMounts(InitPlan& plan, int* rootFd, size_t* stateLen) {
 }
 
 // Runs in-container hooks; the failure names the hook (kind, index, path, status, output).
-[[noreturn]] void failHook(int syncFd, const char* kind, size_t index,
+[[noreturn]] void failHook(const ProcessPlan& plan, const char* kind, size_t index,
                            const hooks::PreparedHook& hook, const hooks::HookOutcome& outcome) {
   ChildErrorRecord record;
   record.code = outcome.err != 0 ? outcome.err : ECANCELED;
@@ -115,15 +117,22 @@ StepError setUpMounts(InitPlan& plan, int* rootFd, size_t* stateLen) {
     text.add(" exited with status ").addInt(outcome.exitStatus);
   }
   if (outcome.output[0] != '\0') text.add(": ").add(outcome.output);
-  failChild(syncFd, record);
+  failProcess(plan, record);
 }
 
+// kState carries two documents separated by a NUL: the state as createContainer hooks see
+// it ("creating") and as startContainer hooks see it ("created").
 void runContainerHooks(const InitPlan& plan, const std::vector<hooks::PreparedHook>& list,
-                       const char* kind, size_t stateLen) {
+                       const char* kind, size_t stateLen, bool created) {
+  const char* text = plan.stateBuffer.data();
+  const char* split = static_cast<const char*>(std::memchr(text, '\0', stateLen));
+  size_t firstLen = split ? static_cast<size_t>(split - text) : stateLen;
+  const char* state = created && split ? split + 1 : text;
+  size_t length = created && split ? stateLen - firstLen - 1 : firstLen;
   for (size_t i = 0; i < list.size(); ++i) {
     hooks::HookOutcome outcome;
-    hooks::runHook(list[i], plan.stateBuffer.data(), stateLen, outcome);
-    if (!outcome.ok()) failHook(plan.process.syncFd, kind, i, list[i], outcome);
+    hooks::runHook(list[i], state, length, outcome);
+    if (!outcome.ok()) failHook(plan.process, kind, i, list[i], outcome);
   }
 }
 
@@ -136,15 +145,15 @@ StepError configureRoot(const InitPlan& plan) {
   return linux::makeReadonlyPaths(plan.readonlyPaths);
 }
 
-// create: block until `spacelet-run start` opens the fifo for reading; run: wait for kStart.
-StepError waitForStart(const InitPlan& plan) {
+// create: block until `spacelet-run start` opens the fifo for reading, write one byte, and
+// keep the fifo open: it is close-on-exec, so `start` sees EOF exactly when the program is
+// executed (or the init died), and only then runs poststart hooks. run: wait for kStart.
+StepError waitForStart(InitPlan& plan) {
   if (plan.stateDirFd < 0) return expect(plan.process.syncFd, Message::kStart);
   int fifo = ::openat(plan.stateDirFd, "exec.fifo", O_WRONLY | O_CLOEXEC);
   if (fifo < 0) return stepFail("open exec.fifo to wait for start");
-  ssize_t n = ::write(fifo, "0", 1);
-  int err = errno;
-  ::close(fifo);
-  if (n != 1) return stepFail("signal start on exec.fifo", nullptr, err);
+  if (::write(fifo, "0", 1) != 1) return stepFail("signal start on exec.fifo");
+  plan.process.startFailureFd = fifo;
   return stepOk();
 }
 
@@ -164,7 +173,7 @@ StepError waitForStart(const InitPlan& plan) {
     if (!sendMessage(syncFd, Message::kRunRuntimeHooks)) failStep(syncFd, stepFail("sync"));
     if ((err = expect(syncFd, Message::kHooksDone)).failed()) failStep(syncFd, err);
   }
-  runContainerHooks(plan, plan.createContainerHooks, "createContainer", stateLen);
+  runContainerHooks(plan, plan.createContainerHooks, "createContainer", stateLen, false);
   if ((err = linux::enterRootfs(plan.rootfs, rootFd)).failed()) failStep(syncFd, err);
   ::close(rootFd);
   if ((err = configureRoot(plan)).failed()) failStep(syncFd, err);
@@ -172,7 +181,7 @@ StepError waitForStart(const InitPlan& plan) {
   if ((err = prepareProcess(plan.process, true, &program)).failed()) failStep(syncFd, err);
   if (!sendMessage(syncFd, Message::kInitReady)) failStep(syncFd, stepFail("sync"));
   if ((err = waitForStart(plan)).failed()) failStep(syncFd, err);
-  runContainerHooks(plan, plan.startContainerHooks, "startContainer", stateLen);
+  runContainerHooks(plan, plan.startContainerHooks, "startContainer", stateLen, true);
   execProcess(plan.process, program);
 }
 

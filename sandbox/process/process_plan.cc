@@ -159,6 +159,11 @@ void execProcess(const ProcessPlan& plan, size_t program) {
   record.code = err.code;
   text.add(err.what);
   if (err.subject != nullptr) text.add(" '").add(err.subject).add("'");
+  failProcess(plan, record);
+}
+
+void failProcess(const ProcessPlan& plan, const ChildErrorRecord& record) {
+  if (plan.startFailureFd >= 0) (void)!::write(plan.startFailureFd, "x", 1);
   failChild(plan.syncFd, record);
 }
 

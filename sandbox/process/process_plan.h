@@ -9,6 +9,7 @@
 
 #include "sandbox/linux/identity.h"
 #include "sandbox/linux/step_error.h"
+#include "sandbox/process/sync.h"
 #include "sandbox/seccomp/seccomp.h"
 #include "sandbox/spec/config.h"
 #include "spacelet/base/error.h"
@@ -43,6 +44,9 @@ struct ProcessPlan {
   std::optional<seccomp::CompiledFilter> seccomp;
   int preserveFds = 0;
   int syncFd = -1;  // borrowed; the child's end of the sync socket
+  // After `start` released the init: the exec fifo, where a failure writes 'x' so that
+  // `start` can tell a failed start from a program that ran and exited.
+  int startFailureFd = -1;
 };
 
 // Pure: the PATH search list for args[0] given the process env (default PATH when unset).
@@ -59,6 +63,8 @@ Result<ProcessPlan> buildProcessPlan(const spec::Process& process,
 // capabilities, no_new_privs). exec*: the last steps right before execve.
 linux::StepError prepareProcess(const ProcessPlan& plan, bool bindDevConsole, size_t* program);
 [[noreturn]] void execProcess(const ProcessPlan& plan, size_t program);
+// failChild() for the container process: also marks the start as failed (startFailureFd).
+[[noreturn]] void failProcess(const ProcessPlan& plan, const ChildErrorRecord& record);
 
 // The child entry point of `exec` (exec_child.cc): joins the container through its init's
 // pidfd, then clones the process that runs `plan`. Never returns.

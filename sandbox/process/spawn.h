@@ -46,7 +46,8 @@ struct SpawnCallbacks {
   std::string gidMap;
   // On the init (or exec'd process), before it continues: rlimits, oom_score_adj.
   std::function<Result<void>(pid_t)> configure;
-  // The state JSON given to in-container hooks (init only).
+  // The state JSON given to in-container hooks (init only): createContainer's, a NUL, and
+  // startContainer's.
   std::function<std::string(pid_t)> stateJson;
   // prestart + createRuntime hooks (init only).
   std::function<Result<void>(pid_t)> runtimeHooks;

@@ -68,10 +68,9 @@ Json ociState(const ContainerState& s, Status status) {
   Json j = {
       {"ociVersion", "1.1.0"}, {"id", s.id},         {"status", statusName(status)}, {"pid", 0},
       {"bundle", s.bundle},    {"rootfs", s.rootfs}, {"created", s.created},         {"owner", ""}};
-  // The spec: pid is required while created or running (and paused, its extension).
-  if (status == Status::kCreated || status == Status::kRunning || status == Status::kPaused) {
-    j["pid"] = s.pid;
-  }
+  // The spec requires pid while created or running (paused is its extension); hooks that
+  // run while creating get it too, as with runc.
+  if (status != Status::kStopped) j["pid"] = s.pid;
   j["annotations"] = s.annotations;
   if (status == Status::kStopped && s.exitStatus) j["exitStatus"] = *s.exitStatus;
   return j;
