@@ -31,7 +31,7 @@ StepError enterWorkingDirectory(const char* cwd) {
   int dir = -1;
   StepError err = mkdirAllInRoot(root, cwd, 0755, &dir);
   ::close(root);
-  if (err.failed()) return err;
+  if (err.failed()) return stepFail("resolve process.cwd inside the container", cwd, err.code);
   int rc = ::fchdir(dir);
   int saved = errno;
   ::close(dir);

@@ -28,6 +28,30 @@ int openInRoot(int rootFd, const char* path, int flags, mode_t mode) {
   }
 }
 
+namespace {
+
+constexpr int kMaxSymlinkHops = 40;  // as the kernel's path walk
+
+// path[0..end) names a dangling symlink in `parent`: rewrites path as the link's target
+// (relative links are taken from the link's directory) followed by the rest after `end`.
+bool followDanglingLink(int parent, char* path, size_t start, size_t end) {
+  char link[PATH_MAX], rest[PATH_MAX];
+  char name[PATH_MAX];
+  std::memcpy(name, path + start, end - start);
+  name[end - start] = '\0';
+  ssize_t n = ::readlinkat(parent, name, link, sizeof link - 1);
+  if (n <= 0) return false;
+  link[n] = '\0';
+  std::strcpy(rest, path + end);
+  size_t prefix = link[0] == '/' ? 0 : start;  // keep the link's directory for relative ones
+  if (prefix + static_cast<size_t>(n) + std::strlen(rest) + 2 > PATH_MAX) return false;
+  std::memcpy(path + prefix, link, static_cast<size_t>(n));
+  std::strcpy(path + prefix + static_cast<size_t>(n), rest);
+  return true;
+}
+
+}  // namespace
+
 StepError mkdirAllInRoot(int rootFd, const char* path, mode_t mode, int* out) {
   char buf[PATH_MAX];
   size_t len = std::strlen(path);
@@ -35,24 +59,30 @@ StepError mkdirAllInRoot(int rootFd, const char* path, mode_t mode, int* out) {
   std::memcpy(buf, path, len + 1);
   int parent = openInRoot(rootFd, "/", O_PATH | O_DIRECTORY);
   if (parent < 0) return stepFail("open rootfs", path, -parent);
-  size_t start = 0;
-  while (start < len) {
-    while (start < len && buf[start] == '/') ++start;
-    if (start >= len) break;
+  int hops = 0;
+  for (size_t start = 0; start < std::strlen(buf);) {
+    while (buf[start] == '/') ++start;
+    if (buf[start] == '\0') break;
     size_t end = start;
-    while (end < len && buf[end] != '/') ++end;
+    while (buf[end] != '\0' && buf[end] != '/') ++end;
     char saved = buf[end];
     buf[end] = '\0';
     // buf[start..end) is the next component; mkdir it under the confined parent.
-    if (::mkdirat(parent, buf + start, mode) != 0 && errno != EEXIST) {
-      int err = errno;
-      ::close(parent);
-      return stepFail("create directory", path, err);
-    }
-    int next = openInRoot(rootFd, buf, O_PATH | O_DIRECTORY);
+    bool created = ::mkdirat(parent, buf + start, mode) == 0;
+    int err = errno;
+    int next = (created || err == EEXIST) ? openInRoot(rootFd, buf, O_PATH | O_DIRECTORY) : -err;
     buf[end] = saved;
+    if (next == -ENOENT && ++hops <= kMaxSymlinkHops &&
+        followDanglingLink(parent, buf, start, end)) {
+      // A symlink to a missing directory: create its target (inside the root) instead.
+      ::close(parent);
+      parent = openInRoot(rootFd, "/", O_PATH | O_DIRECTORY);
+      if (parent < 0) return stepFail("open rootfs", path, -parent);
+      start = 0;
+      continue;
+    }
     ::close(parent);
-    if (next < 0) return stepFail("open directory", path, -next);
+    if (next < 0) return stepFail("create directory", path, -next);
     parent = next;
     start = end;
   }
