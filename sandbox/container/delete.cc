@@ -48,6 +48,8 @@ Result<void> destroyContainer(const GlobalOptions& global, const state::Store& s
 
 Result<void> remove(const GlobalOptions& global, const std::string& id, bool force) {
   auto loaded = loadContainer(global, id, true);
+  // As runc: --force on a container that is already gone is not an error.
+  if (!loaded && force && loaded.error().code == ENOENT) return {};
   if (!loaded) return fail(std::move(loaded).error());
   using state::Status;
   if (loaded->status == Status::kCreating) return loaded->store.remove(id);
