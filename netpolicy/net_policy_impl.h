@@ -68,6 +68,7 @@ class NetPolicy::Impl {
   Result<void> disableIpv6(const std::string& ifname);
   Result<void> pinNeighbors6(const Lease& lease, int hostIndex, int spaceIndex, nl_sock* inside);
   Result<void> removeLinks(const std::string& ifname);
+  void releaseHostAddresses(const Lease& lease);
   Result<void> detachLocked(const Lease& lease);
   Result<bool> attached(const std::string& ifname) const;
   Result<void> applyIfAttached(const Lease& lease, const nlohmann::json& document);

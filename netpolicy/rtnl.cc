@@ -217,6 +217,22 @@ Result<void> addAddress(nl_sock* sock, int ifindex, const IpAddress& address, in
   return {};
 }
 
+Result<void> deleteAddress(nl_sock* sock, int ifindex, const IpAddress& address, int prefixLength) {
+  Addr addr(rtnl_addr_alloc());
+  NlAddr local = toNlAddr(address, prefixLength);
+  if (!addr || !local) return failErrno(ENOMEM, "allocate an address");
+  rtnl_addr_set_ifindex(addr.get(), ifindex);
+  rtnl_addr_set_family(addr.get(), address.isV4() ? AF_INET : AF_INET6);
+  rtnl_addr_set_local(addr.get(), local.get());
+  rtnl_addr_set_prefixlen(addr.get(), prefixLength);
+  int err = rtnl_addr_delete(sock, addr.get(), 0);
+  if (err < 0) {
+    return fail(nlError(
+        err, "delete address '" + address.toString() + "/" + std::to_string(prefixLength) + "'"));
+  }
+  return {};
+}
+
 Result<void> addDefaultRoute(nl_sock* sock, int ifindex, const IpAddress& gateway) {
   int family = gateway.isV4() ? AF_INET : AF_INET6;
   Route route(rtnl_route_alloc());

@@ -59,6 +59,8 @@ std::vector<std::string> parseProcNetDev(std::string_view text);
 // the address is usable at once (see ip-address(8), IFA_F_NODAD).
 Result<void> addAddress(nl_sock* sock, int ifindex, const IpAddress& address, int prefixLength,
                         bool nodad);
+// Removes address/prefixLength from the link (ENOENT-like errors when it is not there).
+Result<void> deleteAddress(nl_sock* sock, int ifindex, const IpAddress& address, int prefixLength);
 // The default route of the address's family via `gateway` on `ifindex`.
 Result<void> addDefaultRoute(nl_sock* sock, int ifindex, const IpAddress& gateway);
 
