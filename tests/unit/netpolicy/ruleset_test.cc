@@ -65,7 +65,7 @@ TEST(Ruleset, RulesNeverNameASpace) {
   json doc = renderTable(rulesetParams(dualStackConfig()), spaces);
   int rules = 0;
   for (const auto& cmd : doc["nftables"]) {
-    if (!cmd["add"].contains("rule")) continue;
+    if (!cmd.contains("add") || !cmd["add"].contains("rule")) continue;
     ++rules;
     EXPECT_EQ(cmd.dump().find("sp-aaaa"), std::string::npos) << cmd.dump();
   }
