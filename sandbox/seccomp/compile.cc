@@ -1,6 +1,7 @@
 // compile(): a Spec into a classic-BPF program with libseccomp, in the runtime before clone.
 // The program is exported to a memfd and read back (libseccomp 2.5 has no export to memory),
-// so the child after clone only needs the bytes and one seccomp(2) call.
+// so the child after clone only needs the bytes and one seccomp(2) call. Deny-by-default
+// filters get the -ENOSYS stub in front (enosys_stub.h).
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <sys/mman.h>
@@ -12,6 +13,7 @@
 #include <memory>
 #include <set>
 
+#include "sandbox/seccomp/enosys_stub.h"
 #include "sandbox/seccomp/names.h"
 #include "sandbox/seccomp/seccomp.h"
 #include "spacelet/base/file_io.h"
@@ -183,6 +185,10 @@ Result<CompiledFilter> compile(const Spec& spec) {
   filter.flags = *flags;
   auto program = exportProgram(ctx->get());
   if (!program) return fail(std::move(program).error());
+  auto highest = highestNamedSyscall(spec);
+  if (defaultDenies(spec.defaultAction) && highest) {
+    *program = withEnosysStub(*program, seccomp_arch_native(), *highest);
+  }
   if (program->size() > kMaxInstructions) {
     return failInvalid("the filter has " + std::to_string(program->size()) +
                        " BPF instructions; the kernel accepts at most " +

@@ -197,5 +197,27 @@ TEST(SeccompCompile, HandBuiltSpecsAreCheckedToo) {
   EXPECT_THAT(filter.error().message, HasSubstr("defaultAction: unknown action 'SCMP_ACT_NOPE'"));
 }
 
+TEST(SeccompCompile, SyscallsNewerThanTheProfileAnswerEnosys) {
+  auto filter = compileJson(json::parse(R"({
+    "defaultAction": "SCMP_ACT_ERRNO",
+    "syscalls": [{"names": ["read", "write", "getpid"], "action": "SCMP_ACT_ALLOW"}]})"));
+  EXPECT_EQ(testing::run(filter.program, native(SYS_getpid)), kAllow);
+  EXPECT_EQ(testing::run(filter.program, native(SYS_close)), kErrno | EPERM)
+      << "older than the newest named syscall: left out on purpose, the default answers";
+  EXPECT_EQ(testing::run(filter.program, native(SYS_getuid)), kErrno | ENOSYS)
+      << "newer than every named syscall: the program may fall back";
+  if (seccomp_arch_native() != SCMP_ARCH_X86_64) return;
+  Call x32{SYS_getuid | 0x40000000, AUDIT_ARCH_X86_64, {}};
+  EXPECT_EQ(testing::run(filter.program, x32), SECCOMP_RET_KILL_PROCESS)
+      << "x32 calls are not the native ABI: libseccomp's own checks decide";
+}
+
+TEST(SeccompCompile, AllowByDefaultFiltersGetNoEnosysStub) {
+  auto filter = compileJson(json::parse(R"({
+    "defaultAction": "SCMP_ACT_ALLOW",
+    "syscalls": [{"names": ["getpid"], "action": "SCMP_ACT_ERRNO"}]})"));
+  EXPECT_EQ(testing::run(filter.program, native(SYS_getuid)), kAllow);
+}
+
 }  // namespace
 }  // namespace spacelet::sandbox::seccomp

@@ -89,6 +89,13 @@ TEST_F(DefaultProfile, CloneWithNamespaceFlagsIsRefused) {
   }
 }
 
+TEST_F(DefaultProfile, SyscallsNewerThanTheProfileAnswerEnosys) {
+  // statmount (linux 6.8) and mseal (6.10) are newer than anything the profile names.
+  EXPECT_EQ(answer(457), SECCOMP_RET_ERRNO | ENOSYS);
+  EXPECT_EQ(answer(462), SECCOMP_RET_ERRNO | ENOSYS);
+  EXPECT_EQ(answer(SYS_mount), kEperm) << "older syscalls left out keep EPERM";
+}
+
 TEST_F(DefaultProfile, Clone3AnswersEnosysSoGlibcFallsBack) {
   EXPECT_EQ(answer(SYS_clone3), SECCOMP_RET_ERRNO | ENOSYS);
 }
