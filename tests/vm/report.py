@@ -20,7 +20,7 @@ def skip_reason(text):
     text = text or ""
     match = re.search(r"Skipped\n(.*?)(?:\n\[  SKIPPED \]|\Z)", text, re.S)
     reason = match.group(1) if match else text
-    reason = re.sub(r"^\S+:\d+: ?", "", reason.strip())
+    reason = re.sub(r"^\S+:\d+:?\s*", "", reason.strip())
     return " ".join(reason.split()) or "(no reason given)"
 
 
@@ -53,7 +53,7 @@ def read_host(build):
             out = case.findtext("system-out") or ""
             if status == "skipped" or case.find("skipped") is not None:
                 results[(binary, name)] = (SKIPPED, skip_reason(out))
-            elif case.find("failure") is not None or status == "fail":
+            elif case.find("failure") is not None or status in ("fail", "notrun"):
                 results[(binary, name)] = (FAILED, "")
             else:
                 results[(binary, name)] = (PASSED, "")

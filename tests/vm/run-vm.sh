@@ -15,7 +15,7 @@
 #   SPACELET_VM_GTEST_FILTER=...  passed to every binary as --gtest_filter
 #   SPACELET_VM_GTEST_REPEAT=N    passed as --gtest_repeat (hunting flaky tests; -1: forever)
 #   SPACELET_VM_APPEND="..."      more kernel command line (e.g. loglevel=7)
-#   SPACELET_VM_BENCH_RUNS=20     container starts per runtime in bench mode
+#   SPACELET_VM_BENCH_RUNS=10     container starts per runtime in bench mode
 set -euo pipefail
 
 usage="usage: run-vm.sh KERNEL INITRD OUT_DIR [tests|bench|systemd] [-- MORE_QEMU_ARGS...]"
@@ -34,7 +34,7 @@ say() { echo "vm: $*"; }
 for f in "$kernel" "$initrd"; do
   [ -f "$f" ] || { say "'$f' does not exist: build the target vm-image first (cmake --build BUILD --target vm-image)"; exit 2; }
 done
-for v in "$timeoutS" "${SPACELET_VM_TEST_TIMEOUT:-240}" "${SPACELET_VM_MEMORY:-3072}" "${SPACELET_VM_CPUS:-2}" "${SPACELET_VM_BENCH_RUNS:-20}"; do
+for v in "$timeoutS" "${SPACELET_VM_TEST_TIMEOUT:-240}" "${SPACELET_VM_MEMORY:-3072}" "${SPACELET_VM_CPUS:-2}" "${SPACELET_VM_BENCH_RUNS:-10}"; do
   [[ $v =~ ^[0-9]+$ ]] || { say "'$v' is not a whole number (check the SPACELET_VM_* variables)"; exit 2; }
 done
 
@@ -49,7 +49,7 @@ channel=$out/channel.txt
 append="console=ttyS0 panic=-1 oops=panic loglevel=4 no_timer_check spacelet.mode=$mode"
 [ "$mode" = systemd ] && append+=" root=/dev/vda rw"
 append+=" spacelet.test_timeout=${SPACELET_VM_TEST_TIMEOUT:-240}"
-append+=" spacelet.bench_runs=${SPACELET_VM_BENCH_RUNS:-20}"
+append+=" spacelet.bench_runs=${SPACELET_VM_BENCH_RUNS:-10}"
 [ -n "${SPACELET_VM_ONLY:-}" ] && append+=" spacelet.only=$SPACELET_VM_ONLY"
 [ -n "${SPACELET_VM_GTEST_FILTER:-}" ] && append+=" spacelet.gtest_filter=$SPACELET_VM_GTEST_FILTER"
 [ -n "${SPACELET_VM_GTEST_REPEAT:-}" ] && append+=" spacelet.gtest_repeat=$SPACELET_VM_GTEST_REPEAT"
