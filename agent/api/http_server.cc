@@ -57,6 +57,7 @@ ssize_t readStreamBody(void* cls, uint64_t, char* buf, size_t max) {
   // Nothing to send: park the connection until the body wakes it (no busy loop).
   state->suspended = true;
   MHD_suspend_connection(state->connection);
+  state->server->watchHangup(state);
   return 0;
 }
 
@@ -155,6 +156,23 @@ void HttpServer::heartbeat() {
   (void)heartbeatTimer_.rearm(options_.streamHeartbeat);
 }
 
+void HttpServer::watchHangup(const std::shared_ptr<StreamState>& state) {
+  state->hangup.reset();  // never two sources on one fd
+  const MHD_ConnectionInfo* info =
+      MHD_get_connection_info(state->connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+  if (!info) return;
+  std::weak_ptr<StreamState> weak = state;
+  auto source = loop_.addIo(info->connect_fd, EPOLLRDHUP, [this, weak](uint32_t) {
+    auto s = weak.lock();
+    if (!s || !s->open || !s->suspended) return;
+    (void)s->hangup.disable();  // not reset: this very callback belongs to it
+    s->suspended = false;
+    MHD_resume_connection(s->connection);  // MHD sees the hang-up and closes it
+    scheduleRun();
+  });
+  if (source) state->hangup = std::move(*source);  // else the heartbeat finds the hang-up
+}
+
 void HttpServer::setStreamHeartbeat(std::chrono::seconds every) {
   options_.streamHeartbeat = every;
   (void)heartbeatTimer_.rearm(every);
@@ -166,6 +184,7 @@ HttpServer::~HttpServer() {
   for (StreamState* s : streams_) {
     s->open = false;
     s->body->detach();
+    s->hangup.reset();
     if (s->suspended) {
       s->suspended = false;
       MHD_resume_connection(s->connection);
@@ -205,6 +224,7 @@ void HttpServer::onCompleted(void** requestContext) {
   if (request->stream) {
     request->stream->open = false;
     request->stream->body->detach();
+    request->stream->hangup.reset();
     streams_.erase(request->stream.get());
   }
   delete request;

@@ -59,8 +59,11 @@ class HttpServer {
   struct StreamState {
     std::shared_ptr<StreamBody> body;
     MHD_Connection* connection = nullptr;
+    HttpServer* server = nullptr;
     bool suspended = false;
     bool open = true;
+    // While suspended, MHD does not watch the socket: this notices a client that hung up.
+    daemon::Source hangup;
   };
   // One request in progress: its body so far.
   struct RequestState {
@@ -74,6 +77,8 @@ class HttpServer {
   int onAccess(MHD_Connection* connection, const char* url, const char* method,
                const char* uploadData, size_t* uploadSize, void** requestContext);
   void onCompleted(void** requestContext);
+  // The stream's connection was just suspended: resume it if the client hangs up meanwhile.
+  void watchHangup(const std::shared_ptr<StreamState>& state);
 
  private:
   HttpServer(daemon::EventLoop& loop, ServerOptions options, Handler handler)

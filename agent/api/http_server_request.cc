@@ -98,6 +98,7 @@ int HttpServer::queue(MHD_Connection* c, Response r, RequestState& request) {
     auto stream = std::make_shared<StreamState>();
     stream->body = r.stream;
     stream->connection = c;
+    stream->server = this;
     response = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024, &readStreamBody,
                                                  new std::shared_ptr<StreamState>(stream),
                                                  &freeStreamBody);
@@ -106,6 +107,7 @@ int HttpServer::queue(MHD_Connection* c, Response r, RequestState& request) {
       auto s = weak.lock();
       if (!s || !s->open || !s->suspended) return;
       s->suspended = false;
+      s->hangup.reset();
       MHD_resume_connection(s->connection);
       scheduleRun();
     });

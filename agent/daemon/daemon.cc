@@ -70,7 +70,14 @@ Result<void> Daemon::openState() {
   auto registry = store::SpaceRegistry::open(std::move(ro));
   if (!registry) return fail(std::move(registry).error());
   registry_ = std::move(*registry);
-  lifecycle_ = std::make_unique<RecordingLifecycle>(*registry_);
+  if (options_.lifecycle) {
+    auto lifecycle = options_.lifecycle(
+        LifecycleContext{registry_.get(), loop_.get(), [this] { return config_; }});
+    if (!lifecycle) return fail(std::move(lifecycle).error());
+    lifecycle_ = std::move(*lifecycle);
+  } else {
+    lifecycle_ = std::make_unique<RecordingLifecycle>(*registry_);
+  }
   return lifecycle_->start();
 }
 

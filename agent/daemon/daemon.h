@@ -4,6 +4,7 @@
 // api.shutdown_timeout; Spaces keep running, as containers outlive the agent).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -18,12 +19,24 @@
 
 namespace spacelet::agent::daemon {
 
+// What a SpaceLifecycle implementation gets to work with. All of it lives as long as the
+// lifecycle; everything runs on the loop thread.
+struct LifecycleContext {
+  store::SpaceRegistry* registry = nullptr;
+  EventLoop* loop = nullptr;
+  std::function<std::shared_ptr<const config::Config>()> config;
+};
+using LifecycleFactory =
+    std::function<Result<std::unique_ptr<api::SpaceLifecycle>>(const LifecycleContext&)>;
+
 struct DaemonOptions {
   std::string configPath;
   bool configRequired = false;  // --config was given: a missing file is an error
   std::string credentialsDir;   // $CREDENTIALS_DIRECTORY
   std::string cgroupRoot = "/sys/fs/cgroup";
   std::string version;
+  // Makes the lifecycle behind the API (the supervisor); empty: RecordingLifecycle.
+  LifecycleFactory lifecycle;
 };
 
 class Daemon {

@@ -248,7 +248,8 @@ void AgentInstance::writeConfig(const std::string& extraConfig, const std::strin
   out << "paths:\n  state_dir: " << stateDir() << "\n  run_dir: " << (dir_ / "run")
       << "\n  socket: " << socket() << "\n  socket_group: " << groupName(::getegid())
       << "\n  node_key: " << (dir_ / "node.key") << "\n"
-      << pathsExtra << extraConfig;
+      << pathsExtra << "builds:\n  runtime_path: " << spacelet::testing::runtimePath() << "\n"
+      << extraConfig;
 }
 
 std::string AgentInstance::log() const {

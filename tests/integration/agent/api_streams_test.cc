@@ -172,7 +172,8 @@ TEST_F(StreamsTest, StreamLimitIs503AndStreamsDoNotBlockOtherClients) {
   for (int i = 0; i < 20; ++i) ASSERT_EQ(agent_.call("GET", "/v1/spaces/alice/demo").status, 200);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
   streams.clear();
-  std::this_thread::sleep_for(2500ms);  // closed streams are noticed at the next keep-alive
+  std::this_thread::sleep_for(
+      500ms);  // hung-up streams are noticed at once, not at the next keep-alive
   EXPECT_EQ(httpRequest(agent_.socket(), "GET", "/v1/events?tail=1").status, 200);
 }
 

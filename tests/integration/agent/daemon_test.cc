@@ -132,10 +132,10 @@ TEST(Daemon, BadConfigStopsTheStartNamingKeyAndLine) {
   AgentInstance agent("limits:\n  max_spaces: many\nflavors:\n  tiny:\n    cpuz: 1\n");
   auto r = agent.runToExit({"--config", agent.configPath()});
   EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.output.find("line 8: 'limits.max_spaces': expected a whole number, got 'many'"),
+  EXPECT_NE(r.output.find("line 10: 'limits.max_spaces': expected a whole number, got 'many'"),
             std::string::npos)
       << r.output;
-  EXPECT_NE(r.output.find("line 11: 'flavors.tiny.cpuz': unknown key; did you mean 'cpus'?"),
+  EXPECT_NE(r.output.find("line 13: 'flavors.tiny.cpuz': unknown key; did you mean 'cpus'?"),
             std::string::npos)
       << r.output;
   auto check = agent.runToExit({"--check-config", "--config", agent.configPath()});
