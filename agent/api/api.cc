@@ -32,6 +32,9 @@ void Api::addRoutes() {
   router_.add("PUT", space + "/sleeptime", bind(&Api::setSleepTime));
   router_.add("POST", space + "/notify", bind(&Api::notifyPush));
   router_.add("GET", space + "/logs", bind(&Api::logs));
+  router_.add("GET", space + "/repository", bind(&Api::repository));
+  router_.add("GET", space + "/deployments", bind(&Api::deployments));
+  router_.add("POST", space + "/rollback", bind(&Api::rollback));
   for (bool secret : {true, false}) {
     std::string base = space + (secret ? "/secrets" : "/variables");
     router_.add("GET", base,

@@ -73,6 +73,10 @@ class Api {
   Response getValue(bool secret, const Params&);
   Response putValue(bool secret, Request&, const Params&);
   Response deleteValue(bool secret, Request&, const Params&);
+  // repository and deployments
+  Response repository(Request&, const Params&);
+  Response deployments(Request&, const Params&);
+  Response rollback(Request&, const Params&);
   // streams
   Response logs(Request&, const Params&);
   Response events(Request&, const Params&);

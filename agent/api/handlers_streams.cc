@@ -1,6 +1,8 @@
 // Streamed endpoints: a Space's build or run log, and the event stream (see docs/api.md).
 // Both answer newline-delimited JSON, or Server-Sent Events with ?format=sse or
 // "Accept: text/event-stream"; with follow=1 they stay open and send as things happen.
+#include <filesystem>
+
 #include "agent/api/api.h"
 #include "agent/api/event_stream.h"
 #include "agent/api/log_stream.h"
@@ -65,6 +67,14 @@ Response Api::logs(Request& request, const Params& params) {
                            follow->value_or(false),
                            ctx_.config()->api.streamBufferBytes};
   if (*tail) options.tail = static_cast<size_t>(**tail);
+  // The supervisor keeps logs/<kind>.log as a link to the current deployment's file: stream
+  // the file it points at, in the directory its writer appends in (inotify watches that one).
+  std::error_code linkError;
+  auto target = std::filesystem::canonical(options.dir + "/" + options.file, linkError);
+  if (!linkError) {
+    options.dir = target.parent_path();
+    options.file = target.filename();
+  }
   options.bus = &ctx_.registry->bus();
   options.space = (*space)->id.str();
   auto stream = LogStream::open(*ctx_.watcher, std::move(options));

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "agent/store/space.h"
@@ -60,6 +61,21 @@ class SpaceLifecycle {
   // A secret or variable was set or deleted (the app restarts with its new environment).
   virtual Result<void> configChanged(const store::SpaceId& id, const ConfigChange& change) = 0;
   virtual Result<void> pushed(const store::SpaceId& id, const PushNotice& notice) = 0;
+
+  // Git and deployments (the supervisor of "Spaces from git"; see docs/api.md). The defaults
+  // answer ENOSYS for lifecycles without repositories.
+  // {"path", "ssh_url", "branch", "head"}: where to push.
+  virtual Result<nlohmann::json> repository(const store::SpaceId& id) {
+    return fail(Error{ENOSYS, "Space '" + id.str() + "' has no repository on this agent"});
+  }
+  // {"serving": seq|null, "deployments": [newest first]}.
+  virtual Result<nlohmann::json> deployments(const store::SpaceId& id) {
+    return fail(Error{ENOSYS, "Space '" + id.str() + "' has no deployments on this agent"});
+  }
+  // Redeploys the build of the newest deployment of `sha` that served, without building.
+  virtual Result<nlohmann::json> rollback(const store::SpaceId& id, const std::string& sha) {
+    return fail(Error{ENOSYS, "cannot roll back Space '" + id.str() + "' to '" + sha + "'"});
+  }
 };
 
 }  // namespace spacelet::agent::api

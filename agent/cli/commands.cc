@@ -9,7 +9,7 @@ namespace spacelet::agent::cli {
 const std::vector<Command>& commands() {
   static const std::vector<Command> all = [] {
     std::vector<Command> out;
-    for (auto group : {spaceCommands, actionCommands, valueCommands, streamCommands}) {
+    for (auto group : {spaceCommands, actionCommands, gitCommands, valueCommands, streamCommands}) {
       auto more = group();
       out.insert(out.end(), more.begin(), more.end());
     }

@@ -1,4 +1,4 @@
-// spacectl restart, pause, resume, hardware, sleep-time, notify.
+// spacectl restart, pause, resume, hardware, sleep-time (notify is in commands_git.cc).
 #include "agent/cli/commands_list.h"
 
 namespace spacelet::agent::cli {
@@ -42,13 +42,6 @@ int sleepTime(Context& ctx, const ParsedArgs& a) {
   return action(ctx, a.positionals[0], "PUT", "sleeptime", {{"seconds", seconds}});
 }
 
-int notify(Context& ctx, const ParsedArgs& a) {
-  nlohmann::json body = nlohmann::json::object();
-  if (a.has("--ref")) body["ref"] = a.get("--ref");
-  if (a.has("--sha")) body["sha"] = a.get("--sha");
-  return action(ctx, a.positionals[0], "POST", "notify", body);
-}
-
 }  // namespace
 
 std::vector<Command> actionCommands() {
@@ -79,15 +72,6 @@ std::vector<Command> actionCommands() {
        2,
        2,
        sleepTime},
-      {"notify",
-       "ID",
-       "Tell the agent the Space's repository changed (run by its git hook).",
-       "",
-       {{"--ref", "", "REF", "the ref that moved, e.g. refs/heads/main"},
-        {"--sha", "", "SHA", "the new commit"}},
-       1,
-       1,
-       notify},
   };
 }
 

@@ -8,7 +8,8 @@
 namespace spacelet::agent::cli {
 
 std::vector<Command> spaceCommands();   // info, create, list, runtime, delete
-std::vector<Command> actionCommands();  // restart, pause, resume, hardware, sleep-time, notify
+std::vector<Command> actionCommands();  // restart, pause, resume, hardware, sleep-time
+std::vector<Command> gitCommands();     // repo, notify, deployments, rollback
 std::vector<Command> valueCommands();   // secret set|ls|rm, var set|ls|rm
 std::vector<Command> streamCommands();  // logs, events, wait
 

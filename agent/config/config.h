@@ -70,6 +70,13 @@ struct Network {
   std::string ipv4Pool = "10.213.0.0/16";
   std::string ipv6Prefix;              // empty: no IPv6 for Spaces
   std::vector<std::string> resolvers;  // empty: the node's /etc/resolv.conf
+  std::string nodeNetns;  // the namespace that plays the node (tests, demos); empty: the agent's
+};
+
+// The node's front proxy (spacelet-proxy): each Space is served at "<author>-<name>.<domain>".
+struct Proxy {
+  std::string listen = "127.0.0.1:8000";
+  std::string domain = "localhost";
 };
 
 struct Logs {
@@ -109,6 +116,7 @@ struct Supervisor {
   uint64_t backoffResetSeconds = 600;
   uint64_t stopGraceSeconds = 10;
   uint64_t startupTimeoutSeconds = 1800;
+  uint64_t deploymentsRetained = 20;
 };
 
 struct Gpu {
@@ -126,6 +134,7 @@ struct Config {
   Limits limits;
   Spaces spaces;
   Network network;
+  Proxy proxy;
   Logs logs;
   Builds builds;
   Git git;

@@ -103,6 +103,13 @@ Table makeTable() {
       "Optional IPv6 prefix for Spaces (\"\": IPv4 only).");
   add(t, "network.resolvers", &C::network, &Network::resolvers, AddressList{}, kRestart,
       "DNS servers Spaces may query ([]: the node's /etc/resolv.conf).");
+  add(t, "network.node_netns", &C::network, &Network::nodeNetns, AbsolutePath{true}, kRestart,
+      "Network namespace that plays the node (\"\": the agent's own; tests and demos set one).");
+  // proxy
+  add(t, "proxy.listen", &C::proxy, &Proxy::listen, Text{}, kRestart,
+      "Where the front proxy serves every Space (IP:port).");
+  add(t, "proxy.domain", &C::proxy, &Proxy::domain, Text{}, kRestart,
+      "Spaces are served at <author>-<name>.<domain>.");
   // logs
   add(t, "logs.level", &C::logs, &Logs::level, Choice{{"debug", "info", "warning", "error"}},
       kRestart, "The agent's own log level.");
@@ -162,6 +169,8 @@ Table makeTable() {
       kLive, "Between SIGTERM and SIGKILL when stopping an app.");
   add(t, "supervisor.startup_timeout", &C::supervisor, &Supervisor::startupTimeoutSeconds,
       Seconds{10, 86400}, kLive, "Default startup_duration_timeout of an app.");
+  add(t, "supervisor.deployments_retained", &C::supervisor, &Supervisor::deploymentsRetained,
+      Unsigned{1, 10000}, kLive, "Deployments kept per Space (history, logs, rollback builds).");
   // gpu, cgroups
   add(t, "gpu.cdi_dirs", &C::gpu, &Gpu::cdiDirs, PathList{}, kLive,
       "Where CDI device specs are read from.");
@@ -209,6 +218,7 @@ const std::vector<std::pair<std::string, std::string>>& sectionDocs() {
       {"limits", "Limits on what API callers may create."},
       {"spaces", "Defaults for new Spaces."},
       {"network", "Per-Space networking (only TCP 80, 443 and 8080 leave a Space)."},
+      {"proxy", "The node's front proxy, which serves every Space at its own host."},
       {"logs", "The agent's own log, and the Spaces' build and run logs."},
       {"builds", "Image builds (Dockerfile builder and SDK recipes)."},
       {"builds.base_images",

@@ -13,6 +13,10 @@ std::string_view jobKindName(JobKind kind) {
       return "rollback";
     case JobKind::kResume:
       return "resume";
+    case JobKind::kRecover:
+      return "recover";
+    case JobKind::kStop:
+      return "stop";
   }
   return "deploy";
 }
@@ -20,9 +24,14 @@ std::string_view jobKindName(JobKind kind) {
 Job DeployQueue::merge(const Job& pending, Job incoming) {
   bool pendingBuilds = pending.kind == JobKind::kDeploy || pending.kind == JobKind::kRollback;
   // A restart or resume adds nothing to a pending build or rollback: it restarts the app too.
-  if (pendingBuilds && (incoming.kind == JobKind::kRestart || incoming.kind == JobKind::kResume)) {
+  bool absorbed = incoming.kind == JobKind::kRestart || incoming.kind == JobKind::kResume ||
+                  incoming.kind == JobKind::kRecover;
+  if (pendingBuilds && absorbed) {
     return pending;
   }
+  // Recovering is what a pending restart or resume does anyway, with the newer config.
+  bool startsApp = pending.kind == JobKind::kRestart || pending.kind == JobKind::kResume;
+  if (startsApp && incoming.kind == JobKind::kRecover) return pending;
   if (pending.kind == JobKind::kDeploy && incoming.kind == JobKind::kDeploy) {
     incoming.noCache = incoming.noCache || pending.noCache;  // a factory rebuild stays one
   }

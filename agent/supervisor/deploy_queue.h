@@ -1,8 +1,9 @@
 // One Space's queue of deployment work. At most one job runs at a time; while it runs, new
 // requests coalesce into a single pending job so that the newest commit is built next and a
 // stale one never is: a newer push replaces an older pending push, a factory rebuild keeps
-// "no cache" whatever arrives after it, a config restart is absorbed by a pending build (that
-// build restarts the app anyway), and a rollback replaces pending pushes. Pure.
+// "no cache" whatever arrives after it, a config restart or crash recovery is absorbed by a
+// pending build (that build restarts the app anyway), a rollback replaces pending pushes, and a
+// stop replaces whatever was pending (and is replaced by what comes after it). Pure.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +18,8 @@ enum class JobKind {
   kRestart,   // run the serving build again with the current config (secrets, hardware...)
   kRollback,  // deploy an earlier good deployment's build, without building
   kResume,    // start the serving build after a pause
+  kRecover,   // start a new instance of the serving deployment after its app crashed
+  kStop,      // stop the app and keep it stopped (pause, delete)
 };
 
 std::string_view jobKindName(JobKind kind);

@@ -34,4 +34,13 @@ std::vector<std::string> readLastLines(const std::string& path, size_t lines, si
   return {out.begin(), out.end()};
 }
 
+void pointCurrentLog(const std::string& logsDir, const std::string& name,
+                     const std::string& target) {
+  std::string tmp = logsDir + "/." + name + ".tmp";
+  ::unlink(tmp.c_str());
+  if (::symlink(target.c_str(), tmp.c_str()) == 0) {
+    ::rename(tmp.c_str(), (logsDir + "/" + name).c_str());
+  }
+}
+
 }  // namespace spacelet::agent::supervisor

@@ -1,5 +1,6 @@
-// The last lines of a log file, for error messages ("... Last log lines: ...") and crash
-// reports. Reads at most the final `maxBytes` of the file.
+// Log file helpers of the supervisor: the last lines of a log, for error messages ("... Last
+// log lines: ...") and crash reports, and the links <logs>/build.log and run.log that point at
+// the current deployment's files (what `spacectl logs` streams).
 #pragma once
 
 #include <string>
@@ -10,5 +11,9 @@ namespace spacelet::agent::supervisor {
 // Up to `lines` complete last lines of the file; empty when it cannot be read.
 std::vector<std::string> readLastLines(const std::string& path, size_t lines,
                                        size_t maxBytes = 64 * 1024);
+
+// Points <logsDir>/<name> at target, replacing the link atomically (symlink + rename).
+void pointCurrentLog(const std::string& logsDir, const std::string& name,
+                     const std::string& target);
 
 }  // namespace spacelet::agent::supervisor

@@ -82,5 +82,20 @@ TEST(DeployQueue, RollbackReplacesPendingPushesAndClearDrops) {
   EXPECT_EQ(jobKindName(JobKind::kRollback), "rollback");
 }
 
+TEST(DeployQueue, RecoveryYieldsToWhatStartsTheAppAnyway) {
+  DeployQueue q;
+  q.push(Job{JobKind::kRestart, "", false, 0, "secret set"});
+  q.push(Job{JobKind::kRecover, "", false, 0, "crash"});
+  EXPECT_EQ(q.take()->kind, JobKind::kRestart);
+  q.finished();
+  q.push(Job{JobKind::kRecover, "", false, 0, "crash"});
+  q.push(Job{JobKind::kStop, "", false, 0, "pause"});
+  EXPECT_EQ(q.take()->kind, JobKind::kStop);  // a stop replaces a pending recovery
+  q.finished();
+  q.push(Job{JobKind::kStop, "", false, 0, "pause"});
+  q.push(Job{JobKind::kResume, "", false, 0, "resume"});
+  EXPECT_EQ(q.take()->kind, JobKind::kResume);
+}
+
 }  // namespace
 }  // namespace spacelet::agent::supervisor
