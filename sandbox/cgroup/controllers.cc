@@ -77,9 +77,10 @@ Result<EnableStep> planLevel(const LevelState& level, const std::set<std::string
   if (!level.writable) {
     auto missing = minus(needed, level.enabled);
     if (missing.empty()) return EnableStep{};
-    return failInvalid("controllers " + joined(missing) + " are not enabled in '" + level.path +
-                       "/cgroup.subtree_control', which is outside the caller's cgroup; " +
-                       "enable them there, or use a cgroupsPath below the caller's cgroup");
+    std::string file = (level.path == "/" ? "" : level.path) + "/cgroup.subtree_control";
+    return failInvalid("controllers " + joined(missing) + " are not enabled in '" + file +
+                       "', which is outside the caller's cgroup; enable them there, or use " +
+                       "a cgroupsPath below the caller's cgroup");
   }
   auto unavailable = minus(needed, level.available);
   if (!unavailable.empty()) {

@@ -270,7 +270,10 @@ TEST_F(V2Driver, PidsLimitMakesForkFailWithEagain) {
 TEST_F(V2Driver, CpuQuotaGivesHalfACpuAndWeightFollowsShares) {
   if (auto why = missing({"cpu"}); !why.empty()) GTEST_SKIP() << why;
   Resources r;
-  r.cpu = Cpu{.shares = 2048, .quota = 50000, .period = 100000};
+  r.cpu.emplace();  // (a designated initializer here trips g++ 12's -Wmaybe-uninitialized)
+  r.cpu->shares = 2048;
+  r.cpu->quota = 50000;
+  r.cpu->period = 100000;
   auto m = create(r);
   ASSERT_TRUE(m);
   CgroupGuard guard(m.get());

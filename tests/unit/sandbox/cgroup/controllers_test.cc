@@ -34,7 +34,10 @@ TEST(Controllers, LevelsOutsideTheSubtreeAreOnlyChecked) {
   EXPECT_EQ(step->write, "");  // never writes there, even what is wanted
   auto missing = planLevel(above, {"memory"}, {});
   ASSERT_FALSE(missing);
-  EXPECT_NE(missing.error().message.find("outside the caller's cgroup"), std::string::npos);
+  EXPECT_EQ(missing.error().message,
+            "controllers 'memory' are not enabled in '/cgroup.subtree_control', which is "
+            "outside the caller's cgroup; enable them there, or use a cgroupsPath below the "
+            "caller's cgroup");
 }
 
 TEST(Controllers, ParseList) {
