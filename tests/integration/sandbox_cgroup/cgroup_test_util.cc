@@ -163,6 +163,8 @@ double CpuReference::stop() {
 }
 
 void expectCpuRate(double used, double cap, double reference) {
+  ::testing::Test::RecordProperty("cpus_used", std::to_string(used));
+  ::testing::Test::RecordProperty("cpus_reference", std::to_string(reference));
   double expected = std::min(cap, reference);
   EXPECT_NEAR(used, expected, 0.1) << "a busy loop capped at " << cap << " CPU used " << used
                                    << " while an uncapped reference thread got " << reference;
