@@ -83,9 +83,14 @@ int deployments(Context& ctx, const ParsedArgs& a) {
           std::string outcome = d.value("outcome", "");
           if (d["failed_stage"].is_string())
             outcome += " (" + d["failed_stage"].get<std::string>() + ")";
-          rows.push_back({std::to_string(d.value("seq", 0)), shortText(d, "sha", 7), outcome,
-                          d.value("job", ""), shortText(d, "reason", 40),
-                          shortText(d, "created_at", 19)});
+          std::string created = d.value("created_at", "").substr(0, 19);
+          if (created.size() > 10) created[10] = ' ';
+          int64_t serving =
+              j.contains("serving") && j["serving"].is_number() ? j["serving"].get<int64_t>() : -1;
+          std::string marker = d.value("seq", int64_t{0}) == serving ? "*" : "";
+          rows.push_back({std::to_string(d.value("seq", 0)) + marker,
+                          d.value("sha", "").substr(0, 7), outcome, d.value("job", ""),
+                          shortText(d, "reason", 40), created});
         }
         ctx.out << renderTable({"SEQ", "SHA", "OUTCOME", "JOB", "REASON", "CREATED"}, rows);
       });

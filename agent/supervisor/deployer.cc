@@ -255,8 +255,9 @@ Result<void> Deployer::makeBundle(const image::Image& image, const netpolicy::Sp
                     static_cast<int64_t>(f.pidsMax), f.gpus > 0 ? f.gpuModel : ""};
   request.settings.ids = req_.space.ids;
   request.settings.tmpBytes = static_cast<int64_t>(f.tmpBytes);
-  request.settings.cgroupsPath = node_.cgroupParent + "/" + req_.space.id.author + "--" +
-                                 req_.space.id.name + "--" + std::to_string(record_.seq);
+  request.settings.cgroupsPath = node_.cgroups.cgroupsPath(
+      "spacelet-spaces",
+      req_.space.id.author + "--" + req_.space.id.name + "--" + std::to_string(record_.seq));
   request.settings.netnsPath = net.netnsPath;
   request.settings.hostname = req_.space.id.author + "-" + req_.space.id.name;
   request.dir = paths.bundle;
@@ -292,11 +293,12 @@ Result<Started> Deployer::startAndProbe(const netpolicy::SpaceNetwork& net) {
   std::string why = healthy.error().message;
   if (running->exited()) {
     auto state = running->refresh();
-    if (state)
-      why = "the app " +
+    if (state) {
+      why = "the app stopped (" +
             exitReason(state->signaled, state->exitValue, state->oomKilled,
                        static_cast<int64_t>(req_.space.flavor.memoryBytes)) +
-            " before answering on port " + std::to_string(record_.appPort);
+            ") before answering on port " + std::to_string(record_.appPort);
+    }
   }
   (void)stopInstance(node_.runner, *running, std::chrono::seconds(2));
   auto tail = readLastLines(paths.runLog, node_.logTailLines);

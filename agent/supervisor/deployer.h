@@ -18,6 +18,7 @@
 #include "agent/build/builder.h"
 #include "agent/build/recipes.h"
 #include "agent/config/config.h"
+#include "agent/daemon/cgroup_placement.h"
 #include "agent/git/space_config.h"
 #include "agent/git/tree_export.h"
 #include "agent/image/image_store.h"
@@ -41,7 +42,7 @@ struct NodeServices {
   netpolicy::NetPolicy* network = nullptr;
   std::string nodeNetns;  // where the Spaces' veths are (probes connect from there)
   RunnerSettings runner;
-  std::string cgroupParent;  // absolute; Space containers go below it
+  daemon::CgroupPlacement cgroups;  // where Space containers' cgroups go
   std::string domain = "localhost";
   git::ExportLimits exportLimits;
   std::counting_semaphore<64>* buildSlots = nullptr;  // builds.max_concurrent

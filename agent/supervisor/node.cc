@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "agent/build/builder.h"
+#include "agent/daemon/cgroup_placement.h"
 #include "agent/monitor/monitor_state.h"
 #include "agent/supervisor/supervisor.h"
 #include "spacelet/base/file_io.h"
@@ -120,13 +121,17 @@ Result<void> ensureProxy(const config::Config& c, const std::string& proxyPath,
   return {};
 }
 
-build::BuilderSettings builderSettings(const config::Config& c, const std::string& runtime) {
+build::BuilderSettings builderSettings(const config::Config& c, const std::string& runtime,
+                                       const daemon::CgroupPlacement& cgroups) {
   build::BuilderSettings b;
   b.runtimePath = runtime;
   b.workRoot = c.paths.stateDir + "/build/work";
   b.cacheRoot = c.paths.stateDir + "/build/cache";
-  auto self = readFileAt(AT_FDCWD, "/proc/self/cgroup");
-  b.cgroupParent = build::ownCgroup(self.value_or("")) + "/spacelet-builds";
+  if (cgroups.systemd) {
+    b.systemdSlice = cgroups.parent;
+  } else {
+    b.cgroupParent = cgroups.parent + "/spacelet-builds";
+  }
   return b;
 }
 
@@ -161,6 +166,9 @@ Result<std::unique_ptr<api::SpaceLifecycle>> openSupervisor(const NodeContext& c
                        "', builds.runtime_path) or "
                        "spacelet-monitor was not found; install spacelet or set the path");
   }
+  // Before the first process is started: they inherit the agent's cgroup.
+  auto cgroups = daemon::placeCgroups(ctx.cgroupRoot, c.cgroups);
+  if (!cgroups) return fail(std::move(cgroups).error().withContext("cgroups"));
   std::string proxyDir = c.paths.runDir + "/proxy";
   SPACELET_TRY(makeDir(proxyDir, 0755));
   SPACELET_TRY(ensureProxy(c, findHelper(ctx.exeDir, "spacelet-proxy", "proxy"), proxyDir));
@@ -179,7 +187,7 @@ Result<std::unique_ptr<api::SpaceLifecycle>> openSupervisor(const NodeContext& c
 
   SupervisorOptions o;
   o.node.stateDir = c.paths.stateDir;
-  o.node.builder = builderSettings(c, runtime);
+  o.node.builder = builderSettings(c, runtime, *cgroups);
   SPACELET_TRY(makeDir(o.node.builder.workRoot, 0711));
   SPACELET_TRY(makeDir(o.node.builder.cacheRoot, 0700));
   o.node.recipes.gradioBase = c.builds.baseImageGradio;
@@ -194,10 +202,11 @@ Result<std::unique_ptr<api::SpaceLifecycle>> openSupervisor(const NodeContext& c
   o.node.runner.monitorPath = monitor;
   o.node.runner.runtimePath = runtime;
   o.node.runner.runtimeArgs = {"--root", c.paths.runDir + "/runtime"};
+  o.node.runner.runtimeArgs.insert(o.node.runner.runtimeArgs.end(), cgroups->runtimeArgs.begin(),
+                                   cgroups->runtimeArgs.end());
   o.node.runner.cgroupRoot = ctx.cgroupRoot;
   o.node.runner.logLimits = {c.logs.maxFileBytes, static_cast<int>(c.logs.maxFiles)};
-  o.node.cgroupParent =
-      build::ownCgroup(readFileAt(AT_FDCWD, "/proc/self/cgroup").value_or("")) + "/spacelet-spaces";
+  o.node.cgroups = *cgroups;
   o.node.domain = c.proxy.domain;
   o.backoff = {std::chrono::seconds(c.supervisor.backoffInitialSeconds),
                std::chrono::seconds(c.supervisor.backoffMaxSeconds),

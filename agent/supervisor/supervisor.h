@@ -87,8 +87,8 @@ class Supervisor : public api::SpaceLifecycle {
   std::optional<Deployment> newRecord(const store::SpaceId& id, const Job& job);
   void saveRecord(const store::SpaceId& id, const Deployment& record);
   void watch(const store::SpaceId& id, std::shared_ptr<Instance> instance);
-  void onMonitorExit(const store::SpaceId& id, std::shared_ptr<Instance> instance,
-                     const std::string& why);
+  // Takes its arguments by value: it may free the callback that called it.
+  void onMonitorExit(store::SpaceId id, std::shared_ptr<Instance> instance, std::string why);
   std::optional<config::Flavor> snapshotFlavor(const store::SpaceId& id) const;
   void scheduleFetch(const store::SpaceId& id);
   void update(const store::SpaceId& id, std::function<void(store::Space&)> change);

@@ -294,8 +294,8 @@ void Supervisor::watch(const store::SpaceId& id, std::shared_ptr<Instance> insta
 }
 
 // On the loop: the serving app ended (instance set) or could not be restarted (why set).
-void Supervisor::onMonitorExit(const store::SpaceId& id, std::shared_ptr<Instance> instance,
-                               const std::string& why) {
+void Supervisor::onMonitorExit(store::SpaceId id, std::shared_ptr<Instance> instance,
+                               std::string why) {
   std::string reason = why;
   std::string runLog;
   std::chrono::seconds delay{0};
@@ -307,7 +307,10 @@ void Supervisor::onMonitorExit(const store::SpaceId& id, std::shared_ptr<Instanc
     auto& s = *it->second;
     if (instance) {
       if (instance != s.serving) return;  // an old one, already replaced
-      s.watch.reset();
+      // This runs inside the watch's own callback: stop it now, free it after returning.
+      (void)s.watch.disable();
+      auto done = std::make_shared<daemon::Source>(std::move(s.watch));
+      loop_.post([done] {});
       if (instance->retiring) return;
       s.serving.reset();
     }
