@@ -29,10 +29,14 @@ struct BuildLimits {
 
 // Node-level settings, the same for every build.
 struct BuilderSettings {
-  std::string runtimePath;       // spacelet-run (runc's command line)
-  std::string workRoot;          // scratch space for steps, on the image store's filesystem
-  std::string cacheRoot;         // build cache records and cache mounts
-  std::string cgroupParent;      // absolute cgroup path below which build containers go
+  std::string runtimePath;   // spacelet-run (runc's command line)
+  std::string workRoot;      // scratch space for steps, on the image store's filesystem
+  std::string cacheRoot;     // build cache records and cache mounts
+  std::string cgroupParent;  // absolute cgroup path below which build containers go
+  // Non-empty: the systemd cgroup driver. Each build container is then a transient scope
+  // spacelet-build-<id>-<step>.scope in this slice (spacelet-run --systemd-cgroup), and
+  // cgroupParent is not used.
+  std::string systemdSlice;
   std::string network = "none";  // "none": a fresh empty network namespace
 };
 

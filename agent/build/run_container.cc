@@ -127,25 +127,25 @@ class LineSplitter {
   std::string buffer_;
 };
 
-void killContainer(const std::string& runtime, const std::string& stateRoot,
-                   const std::string& id) {
-  for (std::vector<std::string> argv :
-       {std::vector<std::string>{runtime, "--root", stateRoot, "kill", id, "KILL"},
-        std::vector<std::string>{runtime, "--root", stateRoot, "delete", "--force", id}}) {
+void killContainer(const std::vector<std::string>& runtime, const std::string& id) {
+  for (std::vector<std::string> command : {std::vector<std::string>{"kill", id, "KILL"},
+                                           std::vector<std::string>{"delete", "--force", id}}) {
     process::SpawnOptions o;
-    o.argv = std::move(argv);
+    o.argv = runtime;
+    o.argv.insert(o.argv.end(), command.begin(), command.end());
     (void)process::run(o, {.timeout = std::chrono::seconds(30)});
   }
 }
 
 }  // namespace
 
-Result<ContainerExit> runContainer(const std::string& runtime, const std::string& stateRoot,
+Result<ContainerExit> runContainer(const std::vector<std::string>& runtime,
                                    const std::string& bundleDir, const std::string& id,
                                    std::chrono::seconds timeout,
                                    const std::function<void(std::string_view)>& onLine) {
   process::SpawnOptions o;
-  o.argv = {runtime, "--root", stateRoot, "run", "--bundle", bundleDir, id};
+  o.argv = runtime;
+  o.argv.insert(o.argv.end(), {"run", "--bundle", bundleDir, id});
   o.env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
   o.stdoutMode = process::Stream::kPipe;
   o.mergeStderr = true;
@@ -160,7 +160,7 @@ Result<ContainerExit> runContainer(const std::string& runtime, const std::string
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
-      if (!exit.timedOut) killContainer(runtime, stateRoot, id);
+      if (!exit.timedOut) killContainer(runtime, id);
       exit.timedOut = true;
       left = std::chrono::milliseconds(1000);
     }

@@ -45,9 +45,10 @@ struct ContainerExit {
   bool timedOut = false;
 };
 
-// `runtime --root stateRoot run --bundle bundleDir id`, stdout and stderr merged and passed
-// to onLine line by line. Kills and deletes the container after `timeout`.
-Result<ContainerExit> runContainer(const std::string& runtime, const std::string& stateRoot,
+// `runtime... run --bundle bundleDir id`, stdout and stderr merged and passed to onLine line
+// by line; `runtime` is the runtime's path and its global options (--root, --systemd-cgroup).
+// Kills and deletes the container after `timeout`.
+Result<ContainerExit> runContainer(const std::vector<std::string>& runtime,
                                    const std::string& bundleDir, const std::string& id,
                                    std::chrono::seconds timeout,
                                    const std::function<void(std::string_view)>& onLine);

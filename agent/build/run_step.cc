@@ -170,6 +170,21 @@ void removeCreatedMountPoints(const std::string& upper,
   }
 }
 
+// The runtime's command with its global options: its state root, and the systemd cgroup
+// driver when the node uses it.
+std::vector<std::string> runtimeCommand(const BuilderSettings& s, const std::string& stateRoot) {
+  std::vector<std::string> command = {s.runtimePath, "--root", stateRoot};
+  if (!s.systemdSlice.empty()) command.push_back("--systemd-cgroup");
+  return command;
+}
+
+// A build container's cgroupsPath: below cgroupParent, or with the systemd driver the scope
+// spacelet-build-<name>.scope in the slice (runc's "slice:prefix:name").
+std::string buildCgroupsPath(const BuilderSettings& s, const std::string& name) {
+  if (!s.systemdSlice.empty()) return s.systemdSlice + ":spacelet-build:" + name;
+  return s.cgroupParent + "/spacelet-build-" + name;
+}
+
 Result<void> executeRun(BuildRun& run, const StageState& state, const Instruction& ins,
                         StepRoot& root) {
   auto binds = stepMounts(run, ins, root.dir());
@@ -184,8 +199,7 @@ Result<void> executeRun(BuildRun& run, const StageState& state, const Instructio
                ids->gid,
                run.options.ids,
                run.options.limits,
-               run.settings.cgroupParent + "/spacelet-build-" + run.options.id + "-" +
-                   std::to_string(run.step),
+               buildCgroupsPath(run.settings, run.options.id + "-" + std::to_string(run.step)),
                *binds};
   auto config = buildContainerConfig(spec);
   config["root"]["path"] = root.path();
@@ -194,7 +208,7 @@ Result<void> executeRun(BuildRun& run, const StageState& state, const Instructio
                         config.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
   auto points = mountPoints(root.fd(), *binds);
   auto exit =
-      runContainer(run.settings.runtimePath, run.scratch + "/runtime", root.dir(),
+      runContainer(runtimeCommand(run.settings, run.scratch + "/runtime"), root.dir(),
                    run.options.id + "-" + std::to_string(run.step), run.options.limits.stepTimeout,
                    [&](std::string_view line) { run.log(line); });
   for (const auto& b : *binds) {

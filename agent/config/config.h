@@ -124,7 +124,7 @@ struct Gpu {
 };
 
 struct Cgroups {
-  std::string driver = "fs";
+  std::string driver = "auto";
   std::string slice = "spacelet.slice";
 };
 

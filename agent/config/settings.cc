@@ -174,8 +174,10 @@ Table makeTable() {
   // gpu, cgroups
   add(t, "gpu.cdi_dirs", &C::gpu, &Gpu::cdiDirs, PathList{}, kLive,
       "Where CDI device specs are read from.");
-  add(t, "cgroup_driver", &C::cgroups, &Cgroups::driver, Choice{{"fs", "systemd"}}, kRestart,
-      "fs: cgroupfs in the agent's delegated subtree; systemd: a transient scope per Space.");
+  add(t, "cgroup_driver", &C::cgroups, &Cgroups::driver, Choice{{"auto", "fs", "systemd"}},
+      kRestart,
+      "auto: systemd when it is PID 1 on cgroup v2, else fs; fs: cgroupfs below the agent's "
+      "cgroup; systemd: a transient scope per container.");
   add(t, "cgroup_slice", &C::cgroups, &Cgroups::slice, Text{}, kRestart,
       "Slice of the Spaces' scopes with the systemd driver.");
   return t;

@@ -2,10 +2,8 @@
 #include "build_fixture.h"
 
 #include <fcntl.h>
-#include <sys/mount.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -18,43 +16,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Whether `runtime` starts a container whose root is itself a mount point (an overlay), as
-// every build step and Space root is. Returns "" or what went wrong.
-std::string probeOverlayRoot(const std::string& runtime) {
-  spacelet::testing::TempDir dir("spacelet-runtime-probe");
-  for (const char* d : {"lower/bin", "lower/proc", "upper", "work", "bundle/rootfs"}) {
-    fs::create_directories(dir / d);
-  }
-  fs::copy_file("/bin/busybox", dir / "lower/busybox");
-  fs::create_symlink("../busybox", dir / "lower/bin/sh");
-  std::string options =
-      "lowerdir=" + (dir / "lower") + ",upperdir=" + (dir / "upper") + ",workdir=" + (dir / "work");
-  if (::mount("overlay", (dir / "bundle/rootfs").c_str(), "overlay", 0, options.c_str()) != 0) {
-    return "cannot mount an overlay here";
-  }
-  std::ofstream(dir / "bundle/config.json")
-      << R"({"ociVersion":"1.0.2","process":{"user":{"uid":0,"gid":0},)"
-      << R"("args":["/bin/sh","-c","echo overlay-root-ok"],"env":["PATH=/bin"],"cwd":"/"},)"
-      << R"("root":{"path":"rootfs"},"mounts":[{"destination":"/proc","type":"proc","source":"proc"}],)"
-      << R"("linux":{"namespaces":[{"type":"pid"},{"type":"mount"}]}})";
-  auto r = spacelet::testing::runCommand({runtime, "--root", dir / "state", "run", "--bundle",
-                                          dir / "bundle", "spacelet-probe-overlay"});
-  return r.output.find("overlay-root-ok") != std::string::npos ? "" : r.output;
-}
-
 std::string chooseRuntime() {
   if (const char* env = std::getenv("SPACELET_TEST_RUNTIME"); env && *env) return env;
-  std::string ours = spacelet::testing::runtimePath();
-  if (::access(ours.c_str(), X_OK) != 0) return ours;  // SetUp skips, naming it
-  std::string why = probeOverlayRoot(ours);
-  if (why.empty()) return ours;
-  // Loud, so nobody mistakes it for spacelet-run coverage: the builder is still tested with
-  // a real runtime, and this line names what spacelet-run must learn.
-  std::fprintf(stderr,
-               "WARNING: spacelet-run cannot start a container on an overlay root (%s); these "
-               "tests use /usr/sbin/runc instead until it can\n",
-               why.c_str());
-  return "/usr/sbin/runc";
+  return spacelet::testing::runtimePath();
 }
 
 }  // namespace
@@ -87,7 +51,11 @@ void BuildFixture::SetUp() {
   config.diffIds = {layer->diffId};
   ASSERT_TRUE(store_->commit("busybox-test", config, {layer->blob}));
   std::string cgroup = ownCgroup(*readFileAt(AT_FDCWD, "/proc/self/cgroup"));
-  settings_ = {buildRuntime(), *dir_ / "work", *dir_ / "cache", cgroup, "none"};
+  settings_.runtimePath = buildRuntime();
+  settings_.workRoot = *dir_ / "work";
+  settings_.cacheRoot = *dir_ / "cache";
+  settings_.cgroupParent = cgroup;
+  settings_.network = "none";
   context_ = *dir_ / "context";
   fs::create_directories(context_);
 }

@@ -74,7 +74,7 @@ TEST(Config, EmptyFileGivesEveryDefault) {
   EXPECT_EQ(c->paths.socket, "/run/spacelet/spacelet.sock");
   EXPECT_EQ(c->paths.socketMode, 0660u);
   EXPECT_EQ(c->paths.socketGroup, "spacelet");
-  EXPECT_EQ(c->cgroups.driver, "fs");
+  EXPECT_EQ(c->cgroups.driver, "auto");
   const Flavor& basic = c->flavors.at("cpu-basic");
   EXPECT_EQ(basic.cpus, 2);
   EXPECT_EQ(basic.memoryBytes, 16 * kGiB);
@@ -192,7 +192,7 @@ TEST(Config, WrongTypesAndImpossibleValues) {
   expectError("api:\n  stream_heartbeat: 5 minutes\n", {"expected a duration like '30s'"});
   expectError("network:\n  ipv4_pool: 10.0.0.1/8\n", {"'network.ipv4_pool'", "zero host bits"});
   expectError("network:\n  resolvers: [1.1.1]\n", {"'1.1.1' is not an IPv4 or IPv6 address"});
-  expectError("cgroup_driver: cgroupfs\n", {"'cgroupfs' is not one of 'fs', 'systemd'"});
+  expectError("cgroup_driver: cgroupfs\n", {"'cgroupfs' is not one of 'auto', 'fs', 'systemd'"});
   expectError("spaces:\n  default_sleep_time: 10s\n", {"use -1 (never sleep)"});
   expectError("builds:\n  pip_index_url: ftp://x\n", {"is not an http(s) URL"});
   expectError("flavors:\n  Big:\n    cpus: 2\n", {"'flavors.Big': flavor names use lowercase"});
