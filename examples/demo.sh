@@ -1,106 +1,145 @@
 #!/bin/sh
-# The spacelet demo (`make demo`): builds a busybox rootfs, then shows spacelet-run at work:
-# a container reporting what it sees from inside, the runc lifecycle (create, start, state,
-# ps, exec, pause, kill, delete), and a web page served by a container on loopback.
-# Usage: examples/demo.sh BUILD_DIR   (run as root; cleans up after itself, unless
-# DEMO_KEEP=1, which keeps the bundle and state for a look around)
+# The spacelet demo (`make demo`): the real thing, on this machine. It starts spaceletd with a
+# local config (everything under one temp dir; Spaces' networks behind a network namespace
+# the demo makes, so the host's own network is untouched), creates two Spaces from examples/
+# (a static one and a docker-SDK one), pushes them with git, waits for RUNNING, shows where
+# each is served and what curl gets, pushes a change and shows the switch, then streams the
+# agent's events until Ctrl-C, which stops the demo Spaces and the agent cleanly.
+# Usage: examples/demo.sh BUILD_DIR   (as root)
+#   DEMO_PORT=8000       where the front proxy serves the Spaces (127.0.0.1:DEMO_PORT)
+#   DEMO_DURATION=N      stream events for N seconds instead of until Ctrl-C (scripted runs)
+#   DEMO_KEEP=1          keep the temp dir (logs, state) for a look around
 set -eu
 
-build=${1:-build}
-runtime="$(cd "$build" && pwd)/sandbox/spacelet-run"
-[ "$(id -u)" = 0 ] || { echo "demo: run as root (containers need it)" >&2; exit 1; }
-[ -x "$runtime" ] || { echo "demo: $runtime is not built (make build)" >&2; exit 1; }
-[ -x /bin/busybox ] || { echo "demo: install busybox-static" >&2; exit 1; }
+build=$(cd "${1:-build}" && pwd)
+examples=$(cd "$(dirname "$0")" && pwd)
+port=${DEMO_PORT:-8000}
+spaceletd="$build/agent/spaceletd"
+spacectl_bin="$build/agent/spacectl"
+[ "$(id -u)" = 0 ] || { echo "demo: run as root (containers and network namespaces need it)" >&2; exit 1; }
+for bin in "$spaceletd" "$spacectl_bin" "$build/sandbox/spacelet-run" \
+           "$build/agent/monitor/spacelet-monitor" "$build/agent/proxy/spacelet-proxy"; do
+  [ -x "$bin" ] || { echo "demo: $bin is not built (make build)" >&2; exit 1; }
+done
+for tool in git curl ip nft; do
+  command -v "$tool" > /dev/null || { echo "demo: '$tool' is missing (packaging/build-deps.sh installs it)" >&2; exit 1; }
+done
 
 work=$(mktemp -d /tmp/spacelet-demo-XXXXXX)
-root="$work/state"
-run() { "$runtime" --root "$root" "$@"; }
-cleanup() {
-  for id in $(run list -q 2>/dev/null); do run delete --force "$id" || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
-[ -n "${DEMO_KEEP:-}" ] && trap - EXIT
+chmod 711 "$work"
+netns="spacelet-demo-$$"
+agent_pid=""
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+spacectl() { "$spacectl_bin" --socket "$work/run/spacelet.sock" "$@"; }
 
-say "A busybox rootfs in $work/bundle/rootfs"
-mkdir -p "$work/bundle/rootfs/bin" "$work/www"
-cp /bin/busybox "$work/bundle/rootfs/bin/"
-for applet in $(/bin/busybox --list); do
-  [ "$applet" = busybox ] || ln -sf busybox "$work/bundle/rootfs/bin/$applet"
-done
-for dir in proc sys dev tmp etc home/user; do mkdir -p "$work/bundle/rootfs/$dir"; done
-printf 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\n' \
-  > "$work/bundle/rootfs/etc/passwd"
-printf 'root:x:0:\nuser:x:1000:\n' > "$work/bundle/rootfs/etc/group"
-printf '<h1>Hello from a Space</h1>\n' > "$work/www/index.html"
-
-# config.json: runc's default container, as uid 1000 with no capabilities, a read-only
-# root, its own hostname and a read-only bind of the page to serve.
-write_config() {  # $1: the process args as a JSON array, $2: namespaces as a JSON array
-  cat > "$work/bundle/config.json" <<JSON
-{
-  "ociVersion": "1.1.0",
-  "process": {
-    "terminal": false,
-    "user": {"uid": 1000, "gid": 1000},
-    "args": $1,
-    "env": ["PATH=/bin", "HOME=/home/user"],
-    "cwd": "/home/user",
-    "capabilities": {"bounding": [], "effective": [], "permitted": []},
-    "rlimits": [{"type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024}],
-    "noNewPrivileges": true
-  },
-  "root": {"path": "rootfs", "readonly": true},
-  "hostname": "demo-space",
-  "mounts": [
-    {"destination": "/proc", "type": "proc", "source": "proc"},
-    {"destination": "/dev", "type": "tmpfs", "source": "tmpfs",
-     "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]},
-    {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev", "size=16m"]},
-    {"destination": "/home/user", "type": "tmpfs", "source": "tmpfs",
-     "options": ["nosuid", "nodev", "size=16m", "uid=1000", "gid=1000"]},
-    {"destination": "/srv/www", "type": "bind", "source": "$work/www", "options": ["rbind", "ro"]},
-    {"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["nosuid", "noexec", "nodev", "ro"]}
-  ],
-  "linux": {
-    "namespaces": $2,
-    "resources": {"memory": {"limit": 268435456}, "pids": {"limit": 64}},
-    "maskedPaths": ["/proc/kcore", "/proc/keys", "/sys/firmware"],
-    "readonlyPaths": ["/proc/sys", "/proc/sysrq-trigger"]
-  }
+cleanup() {
+  trap - EXIT INT TERM
+  say "Stopping: the demo Spaces, then the agent"
+  if [ -n "$agent_pid" ] && kill -0 "$agent_pid" 2> /dev/null; then
+    for id in demo/hello-static demo/hello-docker; do spacectl delete "$id" > /dev/null 2>&1 || true; done
+    for _ in $(seq 1 100); do
+      [ "$(spacectl list --quiet 2> /dev/null | wc -l)" = 0 ] && break
+      sleep 0.1
+    done
+    kill -TERM "$agent_pid" 2> /dev/null || true
+    wait "$agent_pid" 2> /dev/null || true
+  fi
+  # The front proxy outlives agents by design (like the containers); the demo's goes too.
+  if [ -f "$work/run/proxy/proxy.pid" ]; then
+    kill -TERM "$(cut -d' ' -f1 "$work/run/proxy/proxy.pid")" 2> /dev/null || true
+  fi
+  ip netns delete "$netns" 2> /dev/null || true
+  if [ -n "${DEMO_KEEP:-}" ]; then
+    echo "kept $work (agent log: $work/agent.log)"
+  else
+    # Anything still mounted below (a Space being deleted when the agent stopped) first.
+    grep -o " $work/[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m" 2> /dev/null || true; done
+    rm -rf "$work"
+  fi
+  echo "demo: done"
 }
-JSON
+trap cleanup EXIT
+trap 'exit 0' INT TERM
+
+say "A node for the demo: network namespace '$netns', state in $work"
+ip netns add "$netns"
+ip -n "$netns" link set lo up
+mkdir -p "$work/run"
+cat > "$work/config.yaml" << EOF
+paths:
+  state_dir: $work/state
+  run_dir: $work/run
+  socket: $work/run/spacelet.sock
+  socket_group: root
+  node_key: $work/node.key
+network:
+  node_netns: /run/netns/$netns
+proxy:
+  listen: 127.0.0.1:$port
+  domain: localhost
+builds:
+  runtime_path: $build/sandbox/spacelet-run
+supervisor:
+  stop_grace: 3s
+EOF
+"$spaceletd" --config "$work/config.yaml" > "$work/agent.log" 2>&1 &
+agent_pid=$!
+for _ in $(seq 1 100); do spacectl info > /dev/null 2>&1 && break; sleep 0.1; done
+spacectl info > /dev/null || { cat "$work/agent.log"; exit 1; }
+echo "spaceletd is running (pid $agent_pid), API on $work/run/spacelet.sock"
+
+# Commits an example into a work tree and pushes it to the Space's repository, as an app
+# author would: git push <the path `spacectl repo` prints> HEAD:main.
+push_example() {  # $1: Space id, $2: example folder, $3: commit message
+  tree="$work/src/$(basename "$2")"
+  if [ ! -d "$tree/.git" ]; then
+    mkdir -p "$tree" && cp -r "$2/." "$tree/"
+    git -C "$tree" init -q -b main
+  fi
+  git -C "$tree" add -A
+  git -C "$tree" -c user.name=demo -c user.email=demo@spacelet.local commit -q -m "$3"
+  git -C "$tree" push -q "$(spacectl repo "$1")" HEAD:main 2>&1 | sed 's/^/  /'
 }
-all_ns='[{"type": "pid"}, {"type": "network"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"}, {"type": "cgroup"}]'
 
-say "What a container sees from inside (spacelet-run run)"
-write_config '["/bin/sh", "-c", "echo hostname: $(hostname); id; grep -E \"^(Cap(Eff|Bnd)|NoNewPrivs)\" /proc/self/status; echo processes: $(ls /proc | grep -c \"^[0-9]\"); touch /probe 2>&1 | sed \"s/^/root is /\"; echo mounts:; cut -d\" \" -f2,3 /proc/self/mounts | sed \"s/^/  /\""]' "$all_ns"
-run run --bundle "$work/bundle" demo-report
+say "Two Spaces: a static one and a docker-SDK one"
+spacectl create demo/hello-static --sdk static
+spacectl create demo/hello-docker --sdk docker
 
-say "The runc lifecycle: create, state, start, ps, exec, pause, resume, kill, delete"
-write_config '["/bin/sh", "-c", "while true; do sleep 1; done"]' "$all_ns"
-run create --bundle "$work/bundle" demo-life > /dev/null
-run state demo-life | grep -E '"(status|pid)"'
-run start demo-life
-run list
-run ps demo-life
-run exec demo-life /bin/sh -c 'echo "exec sees hostname $(hostname), pid 1 is $(cat /proc/1/comm)"'
-run pause demo-life && run state demo-life | grep '"status"'
-run resume demo-life && run state demo-life | grep '"status"'
-run kill demo-life KILL
-sleep 0.2
-run state demo-life | grep '"status"'
-run delete demo-life
+say "git push to each Space's repository (the post-receive hook tells the agent)"
+push_example demo/hello-static "$examples/static-space" "first version"
+push_example demo/hello-docker "$examples/docker-space" "first version"
 
-say "A page served by a container on 127.0.0.1:8180 (host network namespace)"
-host_ns='[{"type": "pid"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"}]'
-write_config '["/bin/httpd", "-f", "-p", "127.0.0.1:8180", "-h", "/srv/www"]' "$host_ns"
-run run --detach --bundle "$work/bundle" demo-web > /dev/null 2>&1
-for _ in 1 2 3 4 5 6 7 8 9 10; do
-  /bin/busybox wget -q -O - http://127.0.0.1:8180/ 2>/dev/null && break
-  sleep 0.2
+say "Waiting for RUNNING (first builds make the node's busybox base image)"
+spacectl wait demo/hello-static --stage RUNNING --timeout 300
+spacectl wait demo/hello-docker --stage RUNNING --timeout 300
+
+say "Where each Space is served (the front proxy, by host name)"
+for space in hello-static hello-docker; do
+  echo "http://demo-$space.localhost:$port/"
 done
-run delete --force demo-web
+printf '\n$ curl http://demo-hello-static.localhost:%s/\n' "$port"
+curl -s "http://demo-hello-static.localhost:$port/"
+printf '\n$ curl http://demo-hello-docker.localhost:%s/cgi-bin/info\n' "$port"
+curl -s "http://demo-hello-docker.localhost:$port/cgi-bin/info"
 
-say "Done: containers, cgroups and state removed ($(run list -q | wc -l) left)"
+say "A change pushed to the static Space: built and switched while the old one serves"
+sed -i 's/version 1/version 2/' "$work/src/static-space/index.html"
+start=$(date +%s%N)
+push_example demo/hello-static "$examples/static-space" "second version"
+while ! curl -s "http://demo-hello-static.localhost:$port/" | grep -q "version 2"; do sleep 0.05; done
+end=$(date +%s%N)
+echo "now serving version 2, $(((end - start) / 1000000)) ms after git push returned"
+curl -s "http://demo-hello-static.localhost:$port/" | grep version
+echo
+spacectl deployments demo/hello-static
+
+say "The agent's events (Ctrl-C stops the demo Spaces and the agent)"
+if [ -n "${DEMO_DURATION:-}" ]; then
+  spacectl events --follow --tail 20 &
+  events_pid=$!
+  sleep "$DEMO_DURATION"
+  kill "$events_pid" 2> /dev/null || true
+  wait "$events_pid" 2> /dev/null || true
+else
+  spacectl events --follow --tail 20 || true
+fi

@@ -8,6 +8,7 @@
 
 #include "agent/config/load.h"
 #include "agent/daemon/daemon.h"
+#include "agent/supervisor/node.h"
 #include "spacelet/base/log.h"
 
 namespace {
@@ -95,9 +96,14 @@ int main(int argc, char** argv) {
   log::configure({2, config->logs.format == "json" ? log::Format::kJson : log::Format::kText,
                   levelFrom(config->logs.level), "spaceletd"});
   const char* credentials = ::getenv("CREDENTIALS_DIRECTORY");
-  spacelet::agent::daemon::DaemonOptions daemonOptions{options.config, options.configGiven,
-                                                       credentials ? credentials : "",
-                                                       "/sys/fs/cgroup", SPACELET_VERSION};
+  spacelet::agent::daemon::DaemonOptions daemonOptions{
+      options.config,   options.configGiven, credentials ? credentials : "",
+      "/sys/fs/cgroup", SPACELET_VERSION,    nullptr};
+  // The supervisor of Spaces from git makes Spaces real (repositories, builds, containers).
+  daemonOptions.lifecycle = [](const spacelet::agent::daemon::LifecycleContext& ctx) {
+    return spacelet::agent::supervisor::openSupervisor(
+        {ctx.config, ctx.loop, ctx.registry, "/sys/fs/cgroup", spacelet::agent::supervisor::exeDir()});
+  };
   auto daemon =
       spacelet::agent::daemon::Daemon::create(std::move(daemonOptions), std::move(*config));
   if (!daemon) {

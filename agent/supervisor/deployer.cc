@@ -235,6 +235,7 @@ Result<image::Image> Deployer::builtImage() {
 }
 
 Result<netpolicy::SpaceNetwork> Deployer::attachNetwork() {
+  if (node_.networkReady) SPACELET_TRY(node_.networkReady());
   netpolicy::SpaceSpec spec{networkKey(req_.space.id, record_.seq),
                             static_cast<uint16_t>(record_.appPort)};
   auto net = node_.network->attach(spec);

@@ -46,6 +46,9 @@ struct NodeServices {
   std::string domain = "localhost";
   git::ExportLimits exportLimits;
   std::counting_semaphore<64>* buildSlots = nullptr;  // builds.max_concurrent
+  // Makes sure the node's nftables table exists before the first attach (the supervisor
+  // reconciles lazily, so an agent that never deploys leaves nftables alone).
+  std::function<Result<void>()> networkReady;
   size_t logTailLines = 20;
 };
 

@@ -171,7 +171,6 @@ Result<std::unique_ptr<api::SpaceLifecycle>> openSupervisor(const NodeContext& c
   if (!cgroups) return fail(std::move(cgroups).error().withContext("cgroups"));
   std::string proxyDir = c.paths.runDir + "/proxy";
   SPACELET_TRY(makeDir(proxyDir, 0755));
-  SPACELET_TRY(ensureProxy(c, findHelper(ctx.exeDir, "spacelet-proxy", "proxy"), proxyDir));
   NodeResources resources(static_cast<ptrdiff_t>(std::min<uint64_t>(c.builds.maxConcurrent, 64)));
   image::StoreOptions storeOptions;
   storeOptions.root = c.paths.stateDir + "/images";
@@ -184,6 +183,14 @@ Result<std::unique_ptr<api::SpaceLifecycle>> openSupervisor(const NodeContext& c
   auto routes = RouteTable::open(proxyDir + "/routes.json", proxyDir + "/routes.json.ack");
   if (!routes) return fail(std::move(routes).error());
   resources.routes = std::move(*routes);
+  // The proxy starts with the first route (and again if it died); failing to start it is
+  // logged: the Spaces still run and are reachable at their own addresses.
+  resources.routes->setProxyStarter(
+      [c = config, proxy = findHelper(ctx.exeDir, "spacelet-proxy", "proxy"), proxyDir] {
+        if (auto ok = ensureProxy(*c, proxy, proxyDir); !ok) {
+          log::error("front proxy: " + ok.error().message);
+        }
+      });
 
   SupervisorOptions o;
   o.node.stateDir = c.paths.stateDir;

@@ -17,6 +17,7 @@ Result<std::unique_ptr<RouteTable>> RouteTable::open(std::string routesFile, std
 }
 
 Result<uint64_t> RouteTable::commit() {
+  if (!routes_.backends.empty() && proxyStarter_) proxyStarter_();
   routes_.generation++;
   SPACELET_TRY_CONTEXT(proxy::writeRoutes(routesFile_, routes_), "update the proxy's routes");
   return routes_.generation;

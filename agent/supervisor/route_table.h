@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -21,6 +22,9 @@ class RouteTable {
  public:
   // Loads the existing file (a restarted agent keeps serving routes and counting on).
   static Result<std::unique_ptr<RouteTable>> open(std::string routesFile, std::string ackFile);
+  // Called (with the table's mutex held) before a table with routes is written: starts the
+  // proxy when it is not running, so an agent that never serves a Space never starts one.
+  void setProxyStarter(std::function<void()> starter) { proxyStarter_ = std::move(starter); }
 
   // Points host at backend ("ip:port"); returns the generation that carries the change.
   Result<uint64_t> set(const std::string& host, const std::string& backend);
@@ -41,6 +45,7 @@ class RouteTable {
   std::string ackFile_;
   mutable std::mutex mutex_;
   proxy::Routes routes_;
+  std::function<void()> proxyStarter_;
 };
 
 }  // namespace spacelet::agent::supervisor

@@ -76,15 +76,30 @@ Result<void> Supervisor::created(const store::SpaceId& id) {
   std::lock_guard lock(mutex_);
   state(id);
   const store::Space* space = registry_.find(id);
-  if (space && !space->source.empty()) {
-    state(id).queue.push(Job{JobKind::kDeploy, "", false, 0, "follow " + space->source});
-    scheduleFetch(id);
-    loop_.post([this, id] { pump(id); });
-  }
+  // An upstream is fetched at each interval and on `spacectl notify` (which fetches now).
+  if (space && !space->source.empty()) scheduleFetch(id);
   return {};
 }
 
+// Whether the Space has anything to run: a commit on main, an upstream to fetch, or a build
+// that served. A Space with none stays NO_APP_FILE without starting any work.
+bool Supervisor::deployable(const store::SpaceId& id) {
+  const store::Space* space = registry_.find(id);
+  if (space && !space->source.empty()) return true;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& d : state(id).history.all()) {
+      if (!d.image.empty()) return true;
+    }
+  }
+  auto repo = git::BareRepo::open(repoPath(options_.node.stateDir, id));
+  if (!repo) return false;
+  auto tip = repo->branchTip();
+  return tip && tip->has_value();
+}
+
 void Supervisor::enqueue(const store::SpaceId& id, Job job) {
+  if (job.kind != JobKind::kStop && !deployable(id)) return;
   {
     std::lock_guard lock(mutex_);
     state(id).queue.push(std::move(job));
@@ -104,6 +119,11 @@ Result<void> Supervisor::pushed(const store::SpaceId& id, const api::PushNotice&
 }
 
 Result<void> Supervisor::restart(const store::SpaceId& id, bool factory) {
+  const store::Space* space = registry_.find(id);
+  if (space && space->stage == store::Stage::kPaused) {
+    SPACELET_TRY(resume(id));  // as Hugging Face's restart of a paused Space
+    if (!factory) return {};
+  }
   if (factory) {
     enqueue(id, Job{JobKind::kDeploy, "", true, 0, "factory rebuild"});
   } else {
@@ -133,11 +153,14 @@ Result<void> Supervisor::resume(const store::SpaceId& id) {
     std::lock_guard lock(mutex_);
     state(id).paused = false;
   }
-  update(id, [](store::Space& s) {
-    s.stage = store::Stage::kAppStarting;
+  bool starts = deployable(id);
+  update(id, [starts](store::Space& s) {
+    // Nothing to start: back to where the pause found it (NO_APP_FILE, an error stage...).
+    s.stage =
+        starts ? store::Stage::kAppStarting : s.stageBeforePause.value_or(store::Stage::kNoAppFile);
     s.stageBeforePause.reset();
   });
-  enqueue(id, Job{JobKind::kResume, "", false, 0, "resumed"});
+  if (starts) enqueue(id, Job{JobKind::kResume, "", false, 0, "resumed"});
   return {};
 }
 
@@ -161,6 +184,12 @@ void Supervisor::remove(const store::SpaceId& id, std::function<void(Result<void
   {
     std::lock_guard lock(mutex_);
     auto& s = state(id);
+    if (!s.queue.running() && !s.serving && !s.history.serving()) {  // nothing runs: done now
+      spaces_.erase(id);
+      idRanges_.release(id.str());
+      (void)idRanges_.save(idRangesPath(options_.node.stateDir));
+      return done({});
+    }
     s.deleting = true;
     s.cancel = true;
     s.removed = std::move(done);

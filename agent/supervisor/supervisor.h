@@ -73,6 +73,7 @@ class Supervisor : public api::SpaceLifecycle {
  private:
   SpaceState& state(const store::SpaceId& id);
   Result<void> ensureRepository(const store::SpaceId& id);
+  bool deployable(const store::SpaceId& id);
   void enqueue(const store::SpaceId& id, Job job);
   void pump(const store::SpaceId& id);
   Result<SpaceSnapshot> snapshot(const store::SpaceId& id);
@@ -99,7 +100,8 @@ class Supervisor : public api::SpaceLifecycle {
   void adoptServing(const store::SpaceId& id);
   void redeployIfBehind(const store::Space& space);
   void removeUnknownContainers();
-  Result<void> reconcileNetwork();
+  Result<void> reconcileNetwork(bool atStart);
+  Result<void> networkReady();
 
   git::LibGit2 libgit2_;  // first in, last out: repositories are used until the end
   SupervisorOptions options_;
@@ -109,6 +111,8 @@ class Supervisor : public api::SpaceLifecycle {
   std::map<store::SpaceId, std::unique_ptr<SpaceState>> spaces_;
   IdRanges idRanges_;
   std::atomic<bool> stopping_{false};
+  std::mutex networkMutex_;  // guards networkReconciled_; taken before mutex_
+  bool networkReconciled_ = false;
   std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
 };
 

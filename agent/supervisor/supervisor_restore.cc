@@ -68,6 +68,7 @@ std::optional<config::Flavor> Supervisor::snapshotFlavor(const store::SpaceId& i
 }
 
 Result<void> Supervisor::start() {
+  options_.node.networkReady = [this] { return networkReady(); };
   auto ranges = IdRanges::load(options_.node.stateDir + "/id-ranges.json", options_.idRanges);
   if (!ranges) return fail(std::move(ranges).error());
   idRanges_ = std::move(*ranges);
@@ -77,7 +78,8 @@ Result<void> Supervisor::start() {
     }
   }
   removeUnknownContainers();
-  if (auto ok = reconcileNetwork(); !ok) log::error("reconcile the network: " + ok.error().message);
+  if (auto ok = reconcileNetwork(true); !ok)
+    log::error("reconcile the network: " + ok.error().message);
   std::vector<store::SpaceId> ids;
   {
     std::lock_guard lock(mutex_);
@@ -208,7 +210,10 @@ void Supervisor::removeUnknownContainers() {
   }
 }
 
-Result<void> Supervisor::reconcileNetwork() {
+// At start (atStart): routes are rebuilt too, and nothing is done to nftables when nothing
+// was ever deployed. Before a first attach: the table is made, routes are left alone (workers
+// may be switching).
+Result<void> Supervisor::reconcileNetwork(bool atStart) {
   std::vector<netpolicy::SpaceSpec> desired;
   std::map<std::string, std::string> routes;
   {
@@ -220,9 +225,23 @@ Result<void> Supervisor::reconcileNetwork() {
       if (s->serving) routes[spaceHost(id, options_.node.domain)] = d->address;
     }
   }
-  SPACELET_TRY(options_.node.network->reconcile(desired));
+  // An agent that never deployed anything leaves the node's nftables alone until it does.
+  auto leases = options_.node.network->show();
+  if (!atStart || !desired.empty() || !leases || !leases->empty()) {
+    SPACELET_TRY(options_.node.network->reconcile(desired));
+    networkReconciled_ = true;
+  }
+  if (!atStart) return {};
   auto generation = options_.routes->retain(routes);
   if (!generation) return fail(std::move(generation).error());
+  return {};
+}
+
+Result<void> Supervisor::networkReady() {
+  std::lock_guard lock(networkMutex_);
+  if (networkReconciled_) return {};
+  SPACELET_TRY_CONTEXT(reconcileNetwork(false), "set up the node's network");
+  networkReconciled_ = true;
   return {};
 }
 
