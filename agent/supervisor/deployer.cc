@@ -177,6 +177,7 @@ Result<std::string> Deployer::dockerfileFor(const git::SpaceConfig& config) {
 // The minimal base image (busybox) is made on the node when missing: it is offline and quick,
 // and static Spaces need it out of the box.
 void Deployer::ensureBaseImage() {
+  std::lock_guard lock(*node_.baseImageLock);
   if (node_.images->get(node_.recipes.staticBase)) return;
   buildLog("spacelet: making the base image '" + node_.recipes.staticBase + "' from busybox");
   image::BootstrapOptions options;

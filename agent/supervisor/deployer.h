@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <semaphore>
 #include <string>
@@ -46,6 +47,9 @@ struct NodeServices {
   std::string domain = "localhost";
   git::ExportLimits exportLimits;
   std::counting_semaphore<64>* buildSlots = nullptr;  // builds.max_concurrent
+  // One maker of the node's base image at a time: two first builds racing would each make
+  // one, and the second (new file times, new digest) would void the first's build cache.
+  std::shared_ptr<std::mutex> baseImageLock = std::make_shared<std::mutex>();
   // Makes sure the node's nftables table exists before the first attach (the supervisor
   // reconciles lazily, so an agent that never deploys leaves nftables alone).
   std::function<Result<void>()> networkReady;
