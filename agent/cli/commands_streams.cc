@@ -15,6 +15,12 @@ std::string eventSummary(const nlohmann::json& e) {
     }
     return out;
   }
+  if (type == "space.created") {  // the whole Space: its sdk and first stage say enough
+    auto text = [&](const char* key) {
+      return data.contains(key) && data[key].is_string() ? data[key].get<std::string>() : "-";
+    };
+    return "sdk " + text("sdk") + ", stage " + text("stage");
+  }
   if (type == "space.requested")
     return data.value("action", "") + " by uid " + data.value("by_uid", nlohmann::json(0)).dump();
   if (data.contains("key")) return data["key"].get<std::string>();
