@@ -48,8 +48,11 @@ Result<void> NetPolicy::Impl::openSockets() {
     if (!route) return fail(std::move(route).error());
     auto nf = openConntrack();
     if (!nf) return fail(std::move(nf).error());
+    auto reaping = openRtnl();
+    if (!reaping) return fail(std::move(reaping).error());
     rtnl = std::move(*route);
     conntrack = std::move(*nf);
+    reaper = std::make_unique<LinkReaper>(std::move(*reaping));
     if (config.manageForwarding) {
       SPACELET_TRY_CONTEXT(enableForwarding(config.ipv6Prefix.has_value()),
                            "enable forwarding in the node namespace (or set "
@@ -270,13 +273,12 @@ Result<void> NetPolicy::Impl::removeLinks(const std::string& ifname) {
 
 // Deleting a link whose IPv4 routes still exist makes the kernel flush the node's whole IPv4
 // routing table (fib_table_flush, linear in the number of Spaces); deleting the addresses
-// first removes just their routes. Best effort: the link deletion removes them anyway.
-void NetPolicy::Impl::releaseHostAddresses(const Lease& lease) {
-  auto index = linkIndex(rtnl.get(), lease.ifname);
-  if (!index || !index->has_value()) return;
+// first removes just their routes, and with them every path from the node to the Space.
+// Best effort: the link deletion removes them anyway.
+void NetPolicy::Impl::releaseHostAddresses(const Lease& lease, int ifindex) {
   SlotAddresses a = slotAddresses(ipam.layout(), lease.index);
-  (void)deleteAddress(rtnl.get(), **index, a.host4, 31);
-  if (a.host6) (void)deleteAddress(rtnl.get(), **index, *a.host6, 127);
+  (void)deleteAddress(rtnl.get(), ifindex, a.host4, 31);
+  if (a.host6) (void)deleteAddress(rtnl.get(), ifindex, *a.host6, 127);
 }
 
 Result<bool> NetPolicy::Impl::attached(const std::string& ifname) const {
@@ -292,15 +294,22 @@ Result<void> NetPolicy::Impl::applyIfAttached(const Lease& lease, const nlohmann
   return applyToTable(document);
 }
 
-// The elements and the links go at the same time: nft runs while the links are deleted, so the
-// kernel's two RCU grace periods overlap. Either way round nothing passes (no interface, or
-// an unregistered one, whose traffic is dropped). Then the conntrack entries, which nothing
-// can recreate by then.
+// The elements go while the node-side addresses (and so the routes to the Space) and the
+// namespace file are removed. Then the conntrack entries, which nothing can recreate by then:
+// the Space's traffic is dropped as unregistered, and nothing routes to it. The veth pair,
+// which carries nothing any more, is deleted in the background (LinkReaper); an attach of
+// the same Space meanwhile finds no namespace file and deletes it at once (by name) itself.
 Result<void> NetPolicy::Impl::detachLocked(const Lease& lease) {
   Result<void> first;
   auto elements = nft.start(renderSpaceDelete(rulesetSpaceOf(lease)));
-  releaseHostAddresses(lease);
-  keepFirst(first, removeLinks(lease.ifname));
+  auto index = linkIndex(rtnl.get(), lease.ifname);
+  if (!index) {
+    keepFirst(first, fail(std::move(index).error()));
+  } else if (index->has_value()) {
+    releaseHostAddresses(lease, **index);
+    reaper->remove(**index, lease.ifname);
+  }
+  keepFirst(first, removeNetnsAt(netnsPath(lease.ifname)));
   keepFirst(first, finishTableChange(std::move(elements)));
   std::set<IpAddress> owned = addressesOf(lease);
   keepFirst(first, deleteConntrackOf([&](const IpAddress& a) { return owned.count(a) > 0; }));
@@ -462,6 +471,10 @@ Result<void> NetPolicy::release(std::string_view spaceId) {
   return impl_->commit();
 }
 
+Result<void> NetPolicy::settle() {
+  return impl_->reaper->settle();
+}
+
 Result<Counters> NetPolicy::counters(std::string_view spaceId) {
   auto op = impl_->begin();
   if (!op) return fail(std::move(op).error());
@@ -500,6 +513,8 @@ Result<std::vector<SpaceStatus>> NetPolicy::show() {
 Result<void> NetPolicy::reconcile(const std::vector<SpaceSpec>& desired, const Progress& progress) {
   auto op = impl_->begin();
   if (!op) return fail(std::move(op).error());
+  // Links still being deleted would look stale; whatever failed there is removed as stale.
+  (void)impl_->reaper->settle();
   std::set<std::string> wanted;
   std::vector<RulesetSpace> spaces;
   Result<void> first;

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "ipam.h"
+#include "link_reaper.h"
 #include "nft_runner.h"
 #include "rtnl.h"
 #include "ruleset.h"
@@ -47,6 +48,7 @@ class NetPolicy::Impl {
   uint64_t generation = UINT64_MAX;             // none loaded yet
   std::mutex mutex;
   NftRunner nft;
+  std::unique_ptr<LinkReaper> reaper;  // detached Spaces' links; made by openSockets()
 
   Result<void> openSockets();
   Result<void> checkPoolCollision();
@@ -68,7 +70,7 @@ class NetPolicy::Impl {
   Result<void> disableIpv6(const std::string& ifname);
   Result<void> pinNeighbors6(const Lease& lease, int hostIndex, int spaceIndex, nl_sock* inside);
   Result<void> removeLinks(const std::string& ifname);
-  void releaseHostAddresses(const Lease& lease);
+  void releaseHostAddresses(const Lease& lease, int ifindex);
   Result<void> detachLocked(const Lease& lease);
   Result<bool> attached(const std::string& ifname) const;
   Result<void> applyIfAttached(const Lease& lease, const nlohmann::json& document);

@@ -161,14 +161,29 @@ Result<void> waitOperUp(nl_sock* sock, const std::string& name, std::chrono::mil
   }
 }
 
+namespace {
+
+Result<bool> deleteMatching(nl_sock* sock, const Link& link, const std::string& what) {
+  int err = rtnl_link_delete(sock, link.get());
+  if (err == -NLE_NODEV || err == -NLE_OBJ_NOTFOUND) return false;
+  if (err < 0) return fail(nlError(err, "delete link " + what));
+  return true;
+}
+
+}  // namespace
+
 Result<bool> deleteLink(nl_sock* sock, const std::string& name) {
   Link link(rtnl_link_alloc());
   if (!link) return failErrno(ENOMEM, "allocate a link");
   rtnl_link_set_name(link.get(), name.c_str());
-  int err = rtnl_link_delete(sock, link.get());
-  if (err == -NLE_NODEV || err == -NLE_OBJ_NOTFOUND) return false;
-  if (err < 0) return fail(nlError(err, "delete link '" + name + "'"));
-  return true;
+  return deleteMatching(sock, link, "'" + name + "'");
+}
+
+Result<bool> deleteLinkAt(nl_sock* sock, int ifindex) {
+  Link link(rtnl_link_alloc());
+  if (!link) return failErrno(ENOMEM, "allocate a link");
+  rtnl_link_set_ifindex(link.get(), ifindex);
+  return deleteMatching(sock, link, "with index " + std::to_string(ifindex));
 }
 
 std::vector<std::string> parseProcNetDev(std::string_view text) {

@@ -48,6 +48,9 @@ Result<void> setLinkUp(nl_sock* sock, const std::string& name);
 Result<void> waitOperUp(nl_sock* sock, const std::string& name, std::chrono::milliseconds timeout);
 // Deletes a link (with a veth, its peer too). Returns false when there was no such link.
 Result<bool> deleteLink(nl_sock* sock, const std::string& name);
+// The same by interface index: an index is not reused for a new link (the kernel allocates
+// them cyclically), so a later link of the same name is never hit.
+Result<bool> deleteLinkAt(nl_sock* sock, int ifindex);
 // Names of the links whose name starts with `prefix`, from /proc/net/dev of the calling
 // thread's namespace: a netlink link dump computes every veth's peer namespace id by a
 // linear search, which is quadratic with thousands of Spaces.

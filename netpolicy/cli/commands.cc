@@ -111,14 +111,16 @@ Result<void> runDetach(const Invocation& inv) {
   SPACELET_TRY(expectArgs(inv, 1, 1, "detach SPACE"));
   auto policy = openPolicy(inv);
   if (!policy) return fail(std::move(policy).error());
-  return (*policy)->detach(inv.args[0]);
+  SPACELET_TRY((*policy)->detach(inv.args[0]));
+  return (*policy)->settle();  // the command returns once the links are gone
 }
 
 Result<void> runRelease(const Invocation& inv) {
   SPACELET_TRY(expectArgs(inv, 1, 1, "release SPACE"));
   auto policy = openPolicy(inv);
   if (!policy) return fail(std::move(policy).error());
-  return (*policy)->release(inv.args[0]);
+  SPACELET_TRY((*policy)->release(inv.args[0]));
+  return (*policy)->settle();  // the command returns once the links are gone
 }
 
 // reconcile --leased | SPACE[:APP_PORT]...: the Spaces named (or every leased one) stay.

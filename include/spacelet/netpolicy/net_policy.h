@@ -121,10 +121,16 @@ class NetPolicy {
   // release()), routes and elements. Attaching an attached Space refreshes it.
   Result<SpaceNetwork> attach(const SpaceSpec& spec);
   // Removes the Space's elements, links, namespace and conntrack entries; keeps its lease,
-  // overrides and published ports.
+  // overrides and published ports. It returns once the Space can neither send nor be reached
+  // (elements, node-side addresses, namespace file and conntrack entries are gone); its veth
+  // pair, which then carries nothing, is deleted in the background (see settle()).
   Result<void> detach(std::string_view spaceId);
   // Detaches if needed, then frees the Space's addresses and forgets its policy.
   Result<void> release(std::string_view spaceId);
+  // Waits until the veth pairs of detached Spaces are deleted; returns the first deletion
+  // that failed since the last call (reconcile() removes such a link as stale). The
+  // destructor waits as well.
+  Result<void> settle();
 
   Result<Counters> counters(std::string_view spaceId);
   // Every leased Space, sorted by id, with counters when attached.

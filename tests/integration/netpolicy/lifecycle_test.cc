@@ -65,12 +65,15 @@ TEST_F(Lifecycle, DetachLeavesNothingAndReleaseFreesTheAddresses) {
   ASSERT_NE(table().find(net->ifname), std::string::npos);
 
   ASSERT_TRUE(policy->detach("carol/gone"));
-  EXPECT_FALSE(linkExists(net->ifname));
+  // At once: no namespace file, element or conntrack entry (the links go in the background).
   EXPECT_FALSE(std::filesystem::exists(net->netnsPath));
   EXPECT_EQ(table().find(net->ifname), std::string::npos) << table();
   EXPECT_EQ(conntrackCount(node_->node(), {"-s", addr}), 0);
   EXPECT_EQ(conntrackCount(node_->node(), {"-s", net->spaceIpv6->toString()}), 0);
   EXPECT_EQ(conntrackCount(node_->node(), {"-d", addr}), 0);
+  auto settled = policy->settle();
+  ASSERT_TRUE(settled) << settled.error().message;
+  EXPECT_FALSE(linkExists(net->ifname));
 
   // The lease stays: attaching again gives the same addresses.
   auto shown = policy->show();
@@ -83,11 +86,44 @@ TEST_F(Lifecycle, DetachLeavesNothingAndReleaseFreesTheAddresses) {
   EXPECT_EQ(again->spaceIpv6, net->spaceIpv6);
 
   ASSERT_TRUE(policy->release("carol/gone"));
+  ASSERT_TRUE(policy->settle());
   EXPECT_FALSE(linkExists(net->ifname));
   EXPECT_TRUE(policy->show()->empty());
   auto unknown = policy->detach("carol/gone");
   ASSERT_FALSE(unknown);
   EXPECT_NE(unknown.error().message.find("'carol/gone' has no network"), std::string::npos);
+}
+
+// The background deletion of the old pair must never hit the new one of the same name.
+TEST_F(Lifecycle, AttachRightAfterDetachKeepsTheNewLinks) {
+  auto policy = openAndReconcile();
+  ASSERT_TRUE(policy);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(policy->attach({"kim/quick", 7860}));
+    ASSERT_TRUE(policy->detach("kim/quick"));
+  }
+  auto net = policy->attach({"kim/quick", 7860});
+  ASSERT_TRUE(net) << net.error().message;
+  auto settled = policy->settle();
+  ASSERT_TRUE(settled) << settled.error().message;
+  EXPECT_TRUE(linkExists(net->ifname));
+  EXPECT_NE(table().find(net->ifname), std::string::npos);
+  EXPECT_EQ(probe(net->netnsPath, ip(MiniNode::kInternet4), 80, Proto::kTcp).outcome,
+            Outcome::kConnected);
+}
+
+// Destroying the object (an agent stopping) finishes the deletions it queued.
+TEST_F(Lifecycle, ClosingFinishesPendingLinkDeletions) {
+  std::string ifname;
+  {
+    auto policy = openAndReconcile();
+    ASSERT_TRUE(policy);
+    auto net = policy->attach({"lou/closing", 7860});
+    ASSERT_TRUE(net);
+    ifname = net->ifname;
+    ASSERT_TRUE(policy->detach("lou/closing"));
+  }
+  EXPECT_FALSE(linkExists(ifname));
 }
 
 TEST_F(Lifecycle, AddressesSurviveARestart) {
