@@ -9,6 +9,7 @@
 #include "agent/bundle/bundle.h"
 #include "agent/store/clock.h"
 #include "agent/store/space_paths.h"
+#include "agent/supervisor/connection_drain.h"
 #include "agent/supervisor/health_probe.h"
 #include "agent/supervisor/layout.h"
 #include "agent/supervisor/log_tail.h"
@@ -191,9 +192,16 @@ Result<void> Supervisor::switchTo(const store::SpaceId& id, Started started,
 }
 
 // Stops a deployment's container (SIGTERM, grace, SIGKILL) and frees its network and bundle.
+// First the requests the proxy passed to it before the switch finish (up to the grace period):
+// stopping the app under them would leave their clients without a reply.
 void Supervisor::retire(const store::SpaceId& id, std::shared_ptr<Instance> old, int64_t oldSeq) {
   if (old) {
     old->retiring = true;
+    if (size_t open = waitForDrain(old->lastState().pid, options_.stopGrace); open > 0) {
+      log::info("space '" + id.str() + "': stopping deployment #" + std::to_string(oldSeq) +
+                " with " + std::to_string(open) + " connections still open after " +
+                std::to_string(options_.stopGrace.count()) + "s (supervisor.stop_grace)");
+    }
     if (auto ok = stopInstance(options_.node.runner, *old, options_.stopGrace); !ok) {
       log::warning("space '" + id.str() + "': " + ok.error().message);
     }
