@@ -13,7 +13,9 @@ namespace {
 using nlohmann::json;
 
 std::string quoted(const json& value) {
-  return "'" + value.dump() + "'";
+  std::string text = "'";
+  text.append(value.dump()).append("'");
+  return text;
 }
 
 // The member `key` of object `j`, or null when absent (absent and null both mean "unset").

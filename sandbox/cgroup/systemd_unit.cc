@@ -131,7 +131,7 @@ Result<std::string> expandSlice(const std::string& slice) {
   }
   std::string path;
   for (size_t dash = stem.find('-'); dash != std::string::npos; dash = stem.find('-', dash + 1)) {
-    path += "/" + stem.substr(0, dash) + suffix;
+    path.append("/").append(stem, 0, dash).append(suffix);
   }
   return path + "/" + slice;
 }

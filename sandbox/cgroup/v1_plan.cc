@@ -220,7 +220,8 @@ std::vector<Write> planV1Devices(const std::vector<DeviceRule>& rules) {
       continue;
     }
     // The kernel reads a leading 'a' as "everything", whatever follows; spell it as b + c.
-    std::string numbers = " " + deviceNumber(d.major) + ":" + deviceNumber(d.minor) + " ";
+    std::string numbers = " ";
+    numbers.append(deviceNumber(d.major)).append(":").append(deviceNumber(d.minor)).append(" ");
     for (char type : d.type == 'a' ? std::string("bc") : std::string(1, d.type)) {
       writes.push_back(Write{"devices", file, type + numbers + d.access, f});
     }

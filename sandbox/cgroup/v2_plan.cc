@@ -82,7 +82,7 @@ Result<void> planMemory(const Resources& r, Planner& p) {
 
 std::string cpuMax(const Cpu& c) {
   std::string quota = c.quota && *c.quota > 0 ? std::to_string(*c.quota) : "max";
-  if (c.period) quota += " " + std::to_string(*c.period);
+  if (c.period) quota.append(" ").append(std::to_string(*c.period));
   return quota;
 }
 

@@ -67,10 +67,12 @@ Result<std::string> parseId(const Args& args, std::string_view command) {
     positional.push_back(a);
   }
   if (positional.size() != 1) {
-    return failInvalid("'" + std::string(command) +
-                       "' takes exactly one container id (usage: "
-                       "spacelet-run " +
-                       std::string(command) + " ID)");
+    // Appended, not chained with operator+: g++ 12 at -O3 reports a false -Wrestrict on
+    // "literal" + std::string&& (GCC PR 105651).
+    std::string message = "'";
+    message.append(command).append("' takes exactly one container id (usage: spacelet-run ");
+    message.append(command).append(" ID)");
+    return failInvalid(message);
   }
   return positional[0];
 }

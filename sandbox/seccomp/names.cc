@@ -87,7 +87,7 @@ std::string listNames(std::span<const NamedValue> table) {
   std::string out;
   for (const auto& entry : table) {
     if (!out.empty()) out += ", ";
-    out += "'" + std::string(entry.name) + "'";
+    out.append("'").append(entry.name).append("'");
   }
   return out;
 }
