@@ -12,6 +12,10 @@
 #include <tuple>
 
 namespace spacelet::netpolicy {
+
+std::string defaultNftHelperPath() {
+  return SPACELET_NFT_HELPER_PATH;
+}
 namespace {
 
 std::vector<Prefix> parseAll(std::initializer_list<const char*> texts) {
@@ -52,6 +56,10 @@ Result<void> validatePaths(const Config& c, std::string_view kp) {
     if (value->empty() || value->front() != '/') {
       return keyError(kp, name, "'" + *value + "' must be an absolute path");
     }
+  }
+  if (!c.nftHelperPath.empty() && c.nftHelperPath.front() != '/') {
+    return keyError(kp, "nft_helper",
+                    "'" + c.nftHelperPath + "' must be an absolute path or empty");
   }
   if (!c.nodeNetns.empty() && c.nodeNetns.front() != '/') {
     return keyError(kp, "node_netns", "'" + c.nodeNetns + "' must be an absolute path or empty");
@@ -213,6 +221,7 @@ const std::map<std::string, Setter>& setters() {
       {"netns_dir", str(&Config::netnsDir)},
       {"state_dir", str(&Config::stateDir)},
       {"nft", str(&Config::nftPath)},
+      {"nft_helper", str(&Config::nftHelperPath)},
       {"ipv6_masquerade", flag(&Config::ipv6Masquerade)},
       {"manage_forwarding", flag(&Config::manageForwarding)},
       {"nft_timeout_ms", milliseconds(&Config::nftTimeout)},

@@ -28,7 +28,7 @@ class NetPolicy::Impl {
         nodeNetns(std::move(ns)),
         store(std::move(s)),
         ipam(PoolLayout{config.ipv4Pool, config.ipv6Prefix}),
-        nft(config.nftPath, nodeNetns.view(), config.nftTimeout) {}
+        nft(config.nftPath, config.nftHelperPath, nodeNetns.view(), config.nftTimeout) {}
 
   // Held for the length of one public operation.
   struct Operation {

@@ -46,7 +46,9 @@ struct SpawnSetup {
   }
 };
 
-Result<pid_t> spawn(const std::vector<std::string>& argv, const int (&stdio)[3]) {
+}  // namespace
+
+Result<pid_t> spawnProgram(const std::vector<std::string>& argv, const int (&stdio)[3]) {
   SpawnSetup s;
   for (int target = 0; target < 3; ++target) {
     posix_spawn_file_actions_adddup2(&s.actions, stdio[target], target);
@@ -68,6 +70,8 @@ Result<pid_t> spawn(const std::vector<std::string>& argv, const int (&stdio)[3])
   if (err != 0) return failErrno(err, "start '" + argv[0] + "'");
   return pid;
 }
+
+namespace {
 
 // Reaps pid; returns the shell-style status.
 Result<int> reap(pid_t pid) {
@@ -128,7 +132,7 @@ Result<RunningProgram> startProgram(const std::vector<std::string>& argv, std::s
   auto out = memfd("stdout", {});
   auto err = memfd("stderr", {});
   if (!in || !out || !err) return fail(Error(!in ? in.error() : !out ? out.error() : err.error()));
-  auto pid = spawn(argv, {in->get(), out->get(), err->get()});
+  auto pid = spawnProgram(argv, {in->get(), out->get(), err->get()});
   if (!pid) return fail(std::move(pid).error());
   RunningProgram running;
   running.program_ = argv[0];
@@ -141,6 +145,7 @@ Result<RunningProgram> startProgram(const std::vector<std::string>& argv, std::s
 }
 
 Result<std::string> NftRunner::Pending::finish() {
+  if (helper_) return helper_->receive();
   auto output = program_.finish();
   if (!output) return fail(std::move(output).error().withContext("nft"));
   if (output->status != 0) {
@@ -160,7 +165,9 @@ Result<NftRunner::Pending> NftRunner::startArgs(const std::vector<std::string>& 
 }
 
 Result<NftRunner::Pending> NftRunner::start(const nlohmann::json& document) const {
-  return startArgs({"-j", "-f", "-"}, document.dump());
+  if (!helper_) return startArgs({"-j", "-f", "-"}, document.dump());
+  SPACELET_TRY(helper_->send(document.dump()));
+  return Pending(helper_.get());
 }
 
 Result<std::string> NftRunner::apply(const nlohmann::json& document) const {

@@ -50,7 +50,7 @@ std::string checkVeth() {
 std::string checkNftables(const Config& config) {
   std::string problem;
   auto result = runInScratchNetns([&]() -> Result<void> {
-    NftRunner nft(config.nftPath, FdView(), config.nftTimeout);
+    NftRunner nft(config.nftPath, "", FdView(), config.nftTimeout);
     if (auto listed = nft.run({"-j", "list", "tables"}); !listed) {
       problem = "nf_tables is not available (" + listed.error().message + "): " + kModules;
       return {};
@@ -74,6 +74,12 @@ Result<void> checkPrerequisites(const Config& config) {
     problems.push_back("the nft program '" + config.nftPath +
                        "' is missing: install the 'nftables' package (apt-get install nftables) "
                        "or set 'nft' to its path");
+  }
+  if (!config.nftHelperPath.empty() && ::access(config.nftHelperPath.c_str(), X_OK) != 0) {
+    problems.push_back("the nft helper '" + config.nftHelperPath +
+                       "' is missing: reinstall spacelet (it ships the helper), set "
+                       "'nft_helper' to its path, or set 'nft_helper: \"\"' to run nft "
+                       "for each change");
   }
   if (auto p = checkNodeNetns(config); !p.empty()) problems.push_back(p);
   if (auto p = checkVeth(); !p.empty()) problems.push_back(p);

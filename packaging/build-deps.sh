@@ -8,6 +8,7 @@ packages=(
   # build
   build-essential cmake ninja-build pkg-config clang-format
   libseccomp-dev libcap-dev libsystemd-dev libnl-3-dev libnl-route-3-dev libnl-nf-3-dev
+  libnftables-dev
   nlohmann-json3-dev libyaml-cpp-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   libgit2-dev libarchive-dev libssl-dev libsqlite3-dev libcurl4-openssl-dev libmicrohttpd-dev
   zlib1g-dev

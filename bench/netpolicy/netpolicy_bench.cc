@@ -3,7 +3,7 @@
 // reconcile of all of them. Runs in a private network and mount namespace of its own, so it
 // never touches the host's network; the anchor (one bare `nft -j -f -` run) is measured in the
 // same run so that the figures can be read as ratios on a noisy machine.
-//   netpolicy_bench [--sizes 0,1000,10000] [--iterations 30] [--reconciles 3]
+//   netpolicy_bench [--sizes 0,1000,10000] [--iterations 30] [--reconciles 3] [--no-helper]
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -33,6 +33,7 @@ struct Options {
   std::vector<int> sizes = {0, 1000, 10000};
   int iterations = 30;
   int reconciles = 3;
+  bool helper = true;
 };
 
 struct Stats {
@@ -65,8 +66,15 @@ void must(Result<void> r, const std::string& what) {
 
 Options parse(int argc, char** argv) {
   Options o;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string flag = argv[i], value = argv[i + 1];
+  for (int i = 1; i < argc; i += 2) {
+    std::string flag = argv[i];
+    if (flag == "--no-helper") {
+      o.helper = false;
+      --i;
+      continue;
+    }
+    if (i + 1 == argc) die("option '" + flag + "' needs a value");
+    std::string value = argv[i + 1];
     if (flag == "--sizes") {
       o.sizes.clear();
       std::stringstream in(value);
@@ -76,7 +84,7 @@ Options parse(int argc, char** argv) {
     } else if (flag == "--reconciles") {
       o.reconciles = std::stoi(value);
     } else {
-      die("unknown option '" + flag + "' (--sizes LIST --iterations N --reconciles N)");
+      die("unknown option '" + flag + "' (--sizes LIST --iterations N --reconciles N --no-helper)");
     }
   }
   return o;
@@ -110,14 +118,15 @@ std::vector<SpaceSpec> specs(int n) {
 }
 
 // The anchor: one nft run with an empty document (process start, libnftables, one netlink
-// round trip), the floor under every table change.
-Stats anchor(const Config& config, int iterations) {
-  NftRunner nft(config.nftPath, FdView(), config.nftTimeout);
+// round trip), the floor under every table change without the helper. With `helperPath`, the
+// same document through the running helper (one round trip over its socket and netlink).
+Stats anchor(const Config& config, const std::string& helperPath, int iterations) {
+  NftRunner nft(config.nftPath, helperPath, FdView(), config.nftTimeout);
   std::vector<double> ms;
-  for (int i = 0; i < iterations; ++i) {
+  for (int i = 0; i <= iterations; ++i) {
     auto start = Clock::now();
     must(nft.apply(nlohmann::json{{"nftables", nlohmann::json::array()}}), "anchor nft run");
-    ms.push_back(msSince(start));
+    if (i > 0) ms.push_back(msSince(start));  // the first run starts the helper
   }
   return stats(ms);
 }
@@ -182,12 +191,17 @@ int run(int argc, char** argv) {
   if (::mount("tmpfs", config.netnsDir.c_str(), "tmpfs", 0, "size=16m") != 0) {
     die(std::string("mount tmpfs: ") + std::strerror(errno));
   }
+  config.nftHelperPath = options.helper ? SPACELET_BENCH_NFT_HELPER : "";
   config.ipv4Pool = *Prefix::parse("10.200.0.0/16");
   config.resolvers = {*IpAddress::parse("10.53.0.1")};
   auto policy = must(NetPolicy::open(config), "open");
   must(policy->reconcile({}), "initial reconcile");
-  Stats a = anchor(config, options.iterations);
+  Stats a = anchor(config, "", options.iterations);
   std::printf("anchor: nft -j -f - (empty)    median=%7.2f ms  p90=%7.2f ms\n", a.median, a.p90);
+  Stats h = anchor(config, SPACELET_BENCH_NFT_HELPER, options.iterations);
+  std::printf("helper round trip (empty)      median=%7.2f ms  p90=%7.2f ms\n", h.median, h.p90);
+  std::printf("table changes through %s\n",
+              options.helper ? "spacelet-nft-helper" : "an nft process each (--no-helper)");
   double baseline = 0;
   int present = 0;
   long memBefore = availableMiB();

@@ -20,6 +20,9 @@ class Node;
 
 namespace spacelet::netpolicy {
 
+// Where the package installs spacelet-nft-helper (<libexecdir>/spacelet/).
+std::string defaultNftHelperPath();
+
 struct Config {
   // The network namespace that plays the node: where the `inet spacelet` table, the `sp-*`
   // host ends and the conntrack entries live. Empty: the namespace of the calling process
@@ -31,6 +34,9 @@ struct Config {
   std::string stateDir = "/var/lib/spacelet/net";
   // The nft(8) program; it is run in the node namespace as `nft -j -f -`.
   std::string nftPath = "/usr/sbin/nft";
+  // spacelet-nft-helper, the long-lived process that applies the table changes (it saves an
+  // nft start per change). Empty: an nft process for each change.
+  std::string nftHelperPath = defaultNftHelperPath();
   // Each Space gets the next free /31 of this pool: host end even, Space end odd.
   Prefix ipv4Pool = *Prefix::parse("10.213.0.0/16");
   // Optional IPv6: each Space gets the /127 with the same index as its IPv4 /31.

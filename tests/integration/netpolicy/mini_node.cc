@@ -390,6 +390,7 @@ Config MiniNode::config() const {
   c.nodeNetns = node_->path();
   c.netnsDir = stateRoot_ / "netns";
   c.stateDir = stateRoot_ / "state";
+  c.nftHelperPath = SPACELET_TEST_NFT_HELPER;
   c.ipv4Pool = *Prefix::parse(kPool4);
   c.resolvers = {*IpAddress::parse(kResolver4)};
   if (ipv6_) {
