@@ -55,6 +55,14 @@ CREATE TABLE events (
 );
 CREATE INDEX events_by_space ON events(space_id, seq);
 )sql"},
+      {"gpu_allocations: the GPUs granted to each Space (issue 8)", R"sql(
+CREATE TABLE gpu_allocations (
+  gpu TEXT PRIMARY KEY,
+  space_id TEXT NOT NULL REFERENCES spaces(id) ON DELETE CASCADE,
+  granted_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX gpu_allocations_by_space ON gpu_allocations(space_id);
+)sql"},
   };
   return migrations;
 }
