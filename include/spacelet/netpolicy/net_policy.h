@@ -96,8 +96,9 @@ Result<void> checkPrerequisites(const Config& config);
 // Thread-safety: every method may be called from any thread; they serialize on an internal
 // mutex, and across processes (the agent and `spacelet-net`) on a lock file in the state
 // directory, reloading the state another process changed.
-// Children: only nft is started (posix_spawn from a short-lived thread that joined the node
-// namespace; every fd the object holds is close-on-exec).
+// Children: spacelet-nft-helper (one, long-lived, restarted when dead) and nft for listings
+// (posix_spawn from a short-lived thread that joined the node namespace; every fd the object
+// holds is close-on-exec). One thread of its own deletes detached Spaces' links (settle()).
 class NetPolicy {
  public:
   // Validates the configuration, checks prerequisites, enters the node namespace for its
