@@ -35,6 +35,11 @@ void Api::addRoutes() {
   router_.add("GET", space + "/repository", bind(&Api::repository));
   router_.add("GET", space + "/deployments", bind(&Api::deployments));
   router_.add("POST", space + "/rollback", bind(&Api::rollback));
+  router_.add("GET", "/v1/images", bind(&Api::listImages));
+  router_.add("DELETE", "/v1/images", bind(&Api::removeImage));
+  router_.add("POST", "/v1/images/import", bind(&Api::importImage));
+  router_.add("POST", "/v1/images/bootstrap", bind(&Api::bootstrapImages));
+  router_.add("POST", "/v1/images/prune", bind(&Api::pruneImages));
   for (bool secret : {true, false}) {
     std::string base = space + (secret ? "/secrets" : "/variables");
     router_.add("GET", base,

@@ -15,6 +15,7 @@
 
 #include "agent/api/file_watcher.h"
 #include "agent/api/http.h"
+#include "agent/api/image_service.h"
 #include "agent/api/log_stream.h"
 #include "agent/api/router.h"
 #include "agent/api/space_lifecycle.h"
@@ -35,6 +36,7 @@ struct NodeFacts {
 struct ApiContext {
   store::SpaceRegistry* registry = nullptr;
   SpaceLifecycle* lifecycle = nullptr;
+  ImageService* images = nullptr;  // the node's image store; nullptr: /v1/images answers 404
   FileWatcher* watcher = nullptr;
   std::function<std::shared_ptr<const config::Config>()> config;
   NodeFacts node;
@@ -80,6 +82,13 @@ class Api {
   // streams
   Response logs(Request&, const Params&);
   Response events(Request&, const Params&);
+  // images
+  Response listImages(Request&, const Params&);
+  Response removeImage(Request&, const Params&);
+  Response importImage(Request&, const Params&);
+  Response bootstrapImages(Request&, const Params&);
+  Response pruneImages(Request&, const Params&);
+  Response startImageJob(const ImageJob& job);
 
   // Shared steps.
   Result<const store::Space*> findSpace(const Params& params) const;

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "agent/api/image_service.h"
 #include "agent/store/space.h"
 #include "spacelet/base/error.h"
 
@@ -76,6 +77,13 @@ class SpaceLifecycle {
   virtual Result<nlohmann::json> rollback(const store::SpaceId& id, const std::string& sha) {
     return fail(Error{ENOSYS, "cannot roll back Space '" + id.str() + "' to '" + sha + "'"});
   }
+
+  // The node's GPUs for /v1/info: [{name, kind, model, uuid, space, waiting}]; [] without any.
+  virtual nlohmann::json gpus() { return nlohmann::json::array(); }
+
+  // The node's image store behind /v1/images (owned by the lifecycle); nullptr when the
+  // lifecycle has none.
+  virtual ImageService* imageService() { return nullptr; }
 };
 
 }  // namespace spacelet::agent::api

@@ -129,6 +129,8 @@ Result<BuildResult> build(image::ImageStore& store, const BuilderSettings& setti
                           const BuildOptions& options, const BuildLogSink& log) {
   auto started = std::chrono::steady_clock::now();
   SPACELET_TRY(checkOptions(settings, options));
+  auto writing = store.lockWriters();  // layers are unnamed until the final commit
+  if (!writing) return fail(std::move(writing).error());
   auto df = parseDockerfile(options.dockerfile);
   if (!df) return fail(std::move(df).error());
   auto context = BuildContext::open(options.contextDir);

@@ -46,7 +46,15 @@ Result<void> removeCandidate(image::ImageStore& store, const BuildCache& cache,
   return {};
 }
 
-Result<void> collect(image::ImageStore& store, const BuildCache& cache, PruneReport& report) {
+// Collects garbage under the collector lock. Without `wait`, returns false (collecting
+// nothing) while builds or imports are writing.
+Result<bool> collect(image::ImageStore& store, const BuildCache& cache, PruneReport& report,
+                     bool wait) {
+  auto lock = store.lockCollector(wait);
+  if (!lock) {
+    if (!wait && lock.error().code == EBUSY) return false;
+    return fail(std::move(lock).error());
+  }
   auto roots = cacheRoots(cache);
   if (!roots) return fail(std::move(roots).error());
   auto gc = image::collectGarbage(store, *roots);
@@ -54,7 +62,7 @@ Result<void> collect(image::ImageStore& store, const BuildCache& cache, PruneRep
   report.gc.blobsRemoved += gc->blobsRemoved;
   report.gc.layersRemoved += gc->layersRemoved;
   report.gc.bytesFreed += gc->bytesFreed;
-  return {};
+  return true;
 }
 
 }  // namespace
@@ -75,7 +83,8 @@ Result<PruneReport> pruneStore(image::ImageStore& store, const BuildCache& cache
     if (!list) return fail(std::move(list).error());
     for (const auto& c : *list) SPACELET_TRY(removeCandidate(store, cache, c, report));
   }
-  SPACELET_TRY(collect(store, cache, report));
+  auto collected = collect(store, cache, report, true);
+  if (!collected) return fail(std::move(collected).error());
   return report;
 }
 
@@ -92,7 +101,9 @@ Result<PruneReport> enforceWatermarks(image::ImageStore& store, const BuildCache
     for (size_t j = i; j < std::min(list->size(), i + kWatermarkBatch); ++j) {
       SPACELET_TRY(removeCandidate(store, cache, (*list)[j], report));
     }
-    SPACELET_TRY(collect(store, cache, report));
+    auto collected = collect(store, cache, report, false);
+    if (!collected) return fail(std::move(collected).error());
+    if (!*collected) break;  // writers are busy: the next check collects
     usage = image::diskUsage(store.options().root);
     if (!usage) return fail(std::move(usage).error());
     if (image::bytesOverWatermark(*usage, {marks.low, marks.low}) == 0) break;

@@ -28,7 +28,9 @@ Result<PruneReport> pruneStore(image::ImageStore& store, const BuildCache& cache
 
 // Above the high watermark, removes build cache records and then unused images, oldest
 // first, collecting garbage after each batch, until usage is under the low mark or nothing
-// removable is left. Returns what it did (nothing when under the high mark).
+// removable is left. While builds or imports are writing it stops after the first batch
+// without collecting (the next check does). Returns what it did (nothing when under the
+// high mark). pruneStore instead waits for writers to finish before it collects.
 Result<PruneReport> enforceWatermarks(image::ImageStore& store, const BuildCache& cache,
                                       const std::set<std::string>& imagesInUse,
                                       const image::Watermarks& marks);

@@ -115,7 +115,26 @@ Result<HttpResult> Client::request(const std::string& method, const std::string&
 
 Result<HttpResult> Client::stream(const std::string& path, const LineHandler& onLine,
                                   std::optional<std::chrono::steady_clock::time_point> deadline) {
-  CURL* c = static_cast<CURL*>(prepare("GET", path));
+  prepare("GET", path);
+  return performStream(path, onLine, deadline);
+}
+
+Result<HttpResult> Client::stream(const std::string& method, const std::string& path,
+                                  const std::string& body, const LineHandler& onLine) {
+  CURL* c = static_cast<CURL*>(prepare(method, path));
+  struct curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
+  curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.c_str());
+  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+  auto result = performStream(path, onLine, std::nullopt);
+  curl_slist_free_all(headers);
+  return result;
+}
+
+Result<HttpResult> Client::performStream(
+    const std::string& path, const LineHandler& onLine,
+    std::optional<std::chrono::steady_clock::time_point> deadline) {
+  CURL* c = static_cast<CURL*>(curl_);
   StreamState state{&onLine, "", "", false, 0, c, deadline, false};
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &onStreamData);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &state);

@@ -32,11 +32,17 @@ class Client {
   using LineHandler = std::function<bool(const std::string& line)>;
   Result<HttpResult> stream(const std::string& path, const LineHandler& onLine,
                             std::optional<std::chrono::steady_clock::time_point> deadline);
+  // The same for a request with a method and a JSON body (long jobs that stream progress).
+  Result<HttpResult> stream(const std::string& method, const std::string& path,
+                            const std::string& body, const LineHandler& onLine);
 
   const std::string& socketPath() const { return socketPath_; }
 
  private:
   void* prepare(const std::string& method, const std::string& path);
+  // Runs the prepared transfer, handing complete lines to onLine.
+  Result<HttpResult> performStream(const std::string& path, const LineHandler& onLine,
+                                   std::optional<std::chrono::steady_clock::time_point> deadline);
   Error transportError(int code, const std::string& path) const;
 
   std::string socketPath_;

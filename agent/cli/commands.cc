@@ -9,7 +9,8 @@ namespace spacelet::agent::cli {
 const std::vector<Command>& commands() {
   static const std::vector<Command> all = [] {
     std::vector<Command> out;
-    for (auto group : {spaceCommands, actionCommands, gitCommands, valueCommands, streamCommands}) {
+    for (auto group : {spaceCommands, actionCommands, gitCommands, valueCommands, streamCommands,
+                       imageCommands}) {
       auto more = group();
       out.insert(out.end(), more.begin(), more.end());
     }

@@ -105,6 +105,8 @@ Result<void> Daemon::startApi() {
   api::ApiContext ctx;
   ctx.registry = registry_.get();
   ctx.lifecycle = lifecycle_.get();
+  ctx.gpus = [this] { return lifecycle_->gpus(); };
+  ctx.images = lifecycle_->imageService();
   ctx.watcher = watcher_.get();
   ctx.config = [this] { return config_; };
   ctx.node = readNodeFacts(options_.version, options_.cgroupRoot);

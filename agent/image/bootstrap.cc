@@ -78,6 +78,8 @@ Result<void> addAppUser(const std::string& root) {
 Result<Image> commitRoot(ImageStore& store, const std::string& root, const std::string& name,
                          const std::string& createdBy, const BootstrapOptions& options) {
   options.progress("packing " + name);
+  auto writing = store.lockWriters();  // the layer is unnamed until the commit below
+  if (!writing) return fail(std::move(writing).error());
   auto fd = openAt(AT_FDCWD, root, O_RDONLY | O_DIRECTORY);
   if (!fd) return fail(std::move(fd).error());
   auto layer = packLayer(fd->get(), store.blobs(), {});

@@ -205,6 +205,8 @@ const char* formatName(ImportFormat format) {
 
 Result<ImportResult> importImage(ImageStore& store, const std::string& path,
                                  const std::string& name) {
+  auto writing = store.lockWriters();  // blobs copied in are unnamed until the index names them
+  if (!writing) return fail(std::move(writing).error());
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return failErrno(errno, "import '" + path + "'");
   std::optional<ImportDir> tmp;

@@ -79,6 +79,31 @@ Result<ImageStore> ImageStore::open(const StoreOptions& options) {
   return ImageStore(options, std::move(*blobs));
 }
 
+namespace {
+
+Result<UniqueFd> lockGc(int rootFd, int operation) {
+  auto fd = openAt(rootFd, "gc.lock", O_RDWR | O_CREAT, 0600);
+  if (!fd) return fail(std::move(fd).error());
+  if (::flock(fd->get(), operation) != 0) {
+    int err = errno;
+    if (err == EWOULDBLOCK) {
+      return fail(Error{EBUSY, "builds or imports are writing to the image store"});
+    }
+    return failErrno(err, "lock the image store's gc.lock");
+  }
+  return std::move(*fd);
+}
+
+}  // namespace
+
+Result<UniqueFd> ImageStore::lockWriters() const {
+  return lockGc(blobs_.rootFd(), LOCK_SH);
+}
+
+Result<UniqueFd> ImageStore::lockCollector(bool wait) const {
+  return lockGc(blobs_.rootFd(), wait ? LOCK_EX : LOCK_EX | LOCK_NB);
+}
+
 Result<std::vector<ImageRecord>> ImageStore::readIndex() const {
   auto text = readFileAt(blobs_.rootFd(), "index.json");
   if (!text) {

@@ -12,6 +12,7 @@
 #include "agent/image/layer_unpack.h"
 #include "agent/image/oci.h"
 #include "spacelet/base/error.h"
+#include "spacelet/base/unique_fd.h"
 
 namespace spacelet::agent::image {
 
@@ -65,6 +66,13 @@ class ImageStore {
   // The lower directories of an image, bottom layer first (unpacking as needed).
   Result<std::vector<std::string>> lowerDirs(const Image& image);
   std::string unpackedRoot() const { return options_.root + "/unpacked"; }
+
+  // Writers (builds, imports) hold the shared lock while they store blobs that no image
+  // names yet; garbage collection holds it exclusively, so it never removes such a blob.
+  // flock(2) locks belong to the open file, so threads of one process exclude each other
+  // too. With wait false, the exclusive lock fails with EBUSY while a writer holds it.
+  Result<UniqueFd> lockWriters() const;
+  Result<UniqueFd> lockCollector(bool wait) const;
 
  private:
   ImageStore(StoreOptions options, BlobStore blobs);

@@ -98,8 +98,14 @@ Result<void> writeFileData(archive* a, int fd, int64_t size) {
     while (len > 0) {
       ssize_t n = ::pwrite(fd, p, len, offset);
       if (n < 0) {
-        if (errno == EINTR) continue;
-        return failErrno(errno, "write");
+        int err = errno;
+        if (err == EINTR) continue;
+        if (err == ENOSPC) {
+          return fail(Error{ENOSPC,
+                            "disk full: no room left for the unpacked files (free space with "
+                            "'spacectl image prune')"});
+        }
+        return failErrno(err, "write");
       }
       p += n;
       offset += n;

@@ -48,7 +48,8 @@ struct GcReport {
 
 // Removes every blob not reachable from a named or unnamed image in index.json nor listed
 // in extraRoots (layers the build cache refers to), the unpacked form of removed layers,
-// and temp files older than an hour (interrupted writes). Not concurrent with a build.
+// and temp files older than an hour (interrupted writes). The caller holds
+// store.lockCollector(), so no build or import is writing blobs meanwhile.
 Result<GcReport> collectGarbage(ImageStore& store, const std::set<Digest>& extraRoots);
 
 }  // namespace spacelet::agent::image

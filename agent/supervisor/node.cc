@@ -12,6 +12,7 @@
 #include "agent/build/builder.h"
 #include "agent/daemon/cgroup_placement.h"
 #include "agent/monitor/monitor_state.h"
+#include "agent/supervisor/node_images.h"
 #include "agent/supervisor/supervisor.h"
 #include "spacelet/base/file_io.h"
 #include "spacelet/base/log.h"
@@ -27,6 +28,7 @@ struct NodeResources {
   std::unique_ptr<netpolicy::NetPolicy> network;
   std::unique_ptr<RouteTable> routes;
   std::unique_ptr<std::counting_semaphore<64>> buildSlots;
+  std::unique_ptr<NodeImages> nodeImages;  // /v1/images, on the same store
   explicit NodeResources(ptrdiff_t slots)
       : buildSlots(std::make_unique<std::counting_semaphore<64>>(slots)) {}
 };
@@ -36,6 +38,15 @@ class OwningSupervisor : private NodeResources, public Supervisor {
   OwningSupervisor(NodeResources&& resources, SupervisorOptions options, daemon::EventLoop& loop,
                    store::SpaceRegistry& registry)
       : NodeResources(std::move(resources)), Supervisor(wire(std::move(options)), loop, registry) {}
+
+  api::ImageService* imageService() override { return nodeImages.get(); }
+
+  // After construction: the store has reached its final place.
+  Result<void> startImages(NodeImagesOptions options, daemon::EventLoop& loop,
+                           store::SpaceRegistry& registry) {
+    nodeImages = std::make_unique<NodeImages>(*images, std::move(options), loop, registry);
+    return nodeImages->startWatermarkTimer();
+  }
 
  private:
   SupervisorOptions wire(SupervisorOptions options) {
@@ -174,6 +185,10 @@ Result<std::unique_ptr<api::SpaceLifecycle>> openSupervisor(const NodeContext& c
   NodeResources resources(static_cast<ptrdiff_t>(std::min<uint64_t>(c.builds.maxConcurrent, 64)));
   image::StoreOptions storeOptions;
   storeOptions.root = c.paths.stateDir + "/images";
+  // Imports and unpacked layers; a layer over the limit is refused naming the entry.
+  storeOptions.unpack.limits.maxLayerBytes = static_cast<int64_t>(c.builds.maxLayerBytes);
+  storeOptions.unpack.limits.maxEntryBytes = std::min(storeOptions.unpack.limits.maxEntryBytes,
+                                                      storeOptions.unpack.limits.maxLayerBytes);
   auto images = image::ImageStore::open(storeOptions);
   if (!images) return fail(std::move(images).error().withContext("open the image store"));
   resources.images.emplace(std::move(*images));
@@ -224,8 +239,12 @@ Result<std::unique_ptr<api::SpaceLifecycle>> openSupervisor(const NodeContext& c
   o.spacectlPath = findHelper(ctx.exeDir, "spacectl", "cli");
   o.socketPath = c.paths.socket;
   o.config = ctx.config;
-  return std::unique_ptr<api::SpaceLifecycle>(
-      new OwningSupervisor(std::move(resources), std::move(o), *ctx.loop, *ctx.registry));
+  auto supervisor = std::make_unique<OwningSupervisor>(std::move(resources), std::move(o),
+                                                       *ctx.loop, *ctx.registry);
+  SPACELET_TRY(supervisor->startImages(
+      {c.paths.stateDir, c.paths.stateDir + "/build/cache", ctx.config}, *ctx.loop,
+      *ctx.registry));
+  return std::unique_ptr<api::SpaceLifecycle>(std::move(supervisor));
 }
 
 }  // namespace spacelet::agent::supervisor
