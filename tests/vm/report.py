@@ -5,6 +5,7 @@ written by `make test-host`), CTest's test list (for each test's binary and labe
 gtest XML the VMs sent back (build/vm/results/xml/, build/vm/systemd/results/xml/). Prints a
 table per test binary, every host skip that a VM ran, and the tests that ran nowhere; writes
 the full per-test table to build/test-reports/merged.tsv. Usage: report.py BUILD_DIR"""
+import datetime
 import json
 import pathlib
 import re
@@ -149,15 +150,30 @@ def write_table(build, places):
     return path
 
 
+def provenance(label, results, files):
+    """One line on where a place's results come from and when they were written, so that
+    results left from an earlier run of another mode are seen as such."""
+    files = [f for f in files if f.exists()]
+    if not files:
+        return f"  {label}: no results (see docs/testing.md for how to run it)"
+    newest = max(f.stat().st_mtime for f in files)
+    when = datetime.datetime.fromtimestamp(newest).strftime("%Y-%m-%d %H:%M")
+    binaries = len({b for b, _ in results})
+    where = files[0].parent if len(files) > 1 else files[0]
+    return f"  {label}: {len(results)} tests in {binaries} binaries, written {when} ({where})"
+
+
 def main():
     build = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "build").resolve()
     vm, lost = read_vm(build / "vm" / "results")
     vm_systemd, lost_systemd = read_vm(build / "vm" / "systemd" / "results", "systemd:")
     places = [("host", read_host(build)), ("VM", vm), ("VM systemd", vm_systemd)]
+    sources = [sorted((build / "test-reports").glob("host-*.xml")),
+               sorted((build / "vm" / "results" / "xml").glob("*.xml")),
+               sorted((build / "vm" / "systemd" / "results" / "xml").glob("*.xml"))]
     print("\n=== Test report: host and VMs (tests/vm/report.py) ===")
-    for label, results in places:
-        if not results:
-            print(f"  ({label}: no results in {build}; see docs/testing.md for how to run it)")
+    for (label, results), files in zip(places, sources):
+        print(provenance(label, results, files))
     print_binaries(places)
     for entry in lost + lost_systemd:
         print(f"  {entry}: no gtest XML came back")

@@ -6,7 +6,7 @@
 set -u
 tests=$SPACELET_BINARY_DIR/tests/integration/sandbox_cgroup/sandbox_cgroup_systemd_tests
 [ -x "$tests" ] || { echo "the systemd driver tests are not built at '$tests'"; exit 77; }
-out=$("$tests" --gtest_brief=1 2>&1)
+out=$("$tests" --gtest_brief=1 --gtest_output="xml:$SPACELET_VM_GTEST_OUTPUT" 2>&1)
 rc=$?
 echo "$out"
 if [ $rc -eq 0 ] && grep -q SKIPPED <<<"$out"; then

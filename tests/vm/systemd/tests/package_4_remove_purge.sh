@@ -14,7 +14,8 @@ dpkg-query -W -f='${Status}' spacelet 2>/dev/null | grep -q "install ok installe
 [ -n "$(appPids)" ] || failed "the Space of package_2_space is not running before the removal"
 
 mountsBelow() { awk -v d="$1/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo; }
-helpers() { pgrep -x spacelet-monitor; pgrep -x spacelet-proxy; pgrep -f '^httpd -f' ; }
+# (pgrep -x compares the 15-character comm: "spacelet-monitor" needs the command line.)
+helpers() { pgrep -f '^[^ ]*spacelet-(monitor|proxy)( |$)'; pgrep -f '^httpd -f'; }
 
 if apt-get remove -y spacelet; then pass "apt-get remove"; else failed "apt-get remove"; fi
 expect "status after remove" "$(dpkg-query -W -f='${Status}' spacelet)" "deinstall ok config-files"
