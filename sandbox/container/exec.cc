@@ -197,6 +197,8 @@ Result<int> exec(const GlobalOptions& global, const ExecOptions& o) {
     if (!fd) return fail(std::move(fd).error());
     terminal = std::move(*fd);
   }
+  // Unlocked while waiting: a foreground exec must not block `delete` of its container.
+  loaded->dir.reset();
   return waitInForeground(*child, signals, terminal.get());
 }
 

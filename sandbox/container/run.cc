@@ -30,10 +30,17 @@ bool needsOwnConsole(const RunOptions& options) {
   return !options.detach && options.create.consoleSocket.empty();
 }
 
+// The container's lock is released while waiting: `state`, `kill` and `delete` from other
+// processes work meanwhile, as with runc. If one of them deleted the container, the exit
+// status is still ours to return; the state directory fd pins the deleted directory, so it
+// is only written when state.json is still there.
 Result<int> finishForeground(const GlobalOptions& global, const RunOptions& options,
                              Created& created, const ForwardedSignals& signals, int terminal) {
+  state::Store::unlock(created.dir.get());
   auto status = waitInForeground(created.spawned.process, signals, terminal);
   if (!status) return status;
+  SPACELET_TRY(state::Store::relock(created.dir.get(), created.state.id));
+  if (!state::Store::exists(created.dir.get(), state::kStateFile)) return status;
   created.state.exitStatus = *status;
   SPACELET_TRY(state::Store::save(created.dir.get(), created.state));
   if (!options.keep) {

@@ -68,6 +68,14 @@ Result<UniqueFd> Store::openContainer(const std::string& id, bool exclusive) con
   return dir;
 }
 
+void Store::unlock(int dirFd) {
+  ::flock(dirFd, LOCK_UN);
+}
+
+Result<void> Store::relock(int dirFd, const std::string& id) {
+  return lock(dirFd, true, id);
+}
+
 Result<void> Store::remove(const std::string& id) const {
   SPACELET_TRY(validateId(id));
   for (const char* name :

@@ -37,6 +37,11 @@ class Store {
   // The ids of all containers, sorted.
   Result<std::vector<std::string>> list() const;
 
+  // A foreground `run` gives up its lock while it waits for the container (so that state,
+  // kill and delete from other processes do not block on it) and takes it back after.
+  static void unlock(int dirFd);
+  static Result<void> relock(int dirFd, const std::string& id);
+
   static Result<void> save(int dirFd, const ContainerState& state);
   static Result<void> saveConfig(int dirFd, std::string_view configText);
   static Result<ContainerState> load(int dirFd);

@@ -18,8 +18,10 @@ using FilesystemTest = RuntimeTest;
 namespace fs = std::filesystem;
 
 bool hasOption(const Json& mount, const std::string& option) {
-  std::string options = "," + mount.value("options", "") + ",";
-  return options.find("," + option + ",") != std::string::npos;
+  std::string options = ",", wanted = ",";
+  options.append(mount.value("options", "")).append(",");
+  wanted.append(option).append(",");
+  return options.find(wanted) != std::string::npos;
 }
 
 TEST_F(FilesystemTest, ReadonlyRoot) {

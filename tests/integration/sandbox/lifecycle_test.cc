@@ -1,13 +1,18 @@
 // The runc lifecycle through spacelet-run's CLI: creating -> created -> running -> stopped,
 // exit statuses, list/ps/pause/resume/kill --all, and the id errors.
 #include <signal.h>
+#include <spawn.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
 #include <thread>
 
 #include "runtime_fixture.h"
+
+extern char** environ;
 
 namespace spacelet::sandbox::testing {
 namespace {
@@ -92,6 +97,50 @@ TEST_F(LifecycleTest, RunKeepKeepsTheExitStatus) {
   EXPECT_EQ(s["status"], "stopped");
   EXPECT_EQ(s["exitStatus"], 3);
   EXPECT_EQ(runtime({"delete", id}).status, 0);
+}
+
+// A foreground `run` forwards the signals it gets to the container (as runc does), and
+// while it waits, other commands work: `state` used to block on the lock that run held.
+TEST_F(LifecycleTest, ForegroundRunForwardsSignals) {
+  config_["process"]["args"] = {"/bin/sh", "-c", "trap 'exit 3' TERM; sleep 1000 & wait"};
+  writeConfig();
+  std::string id = newId();
+  std::vector<std::string> argv = {t::runtimePath(), "--root", state_.path(), "run", "--bundle",
+                                   bundle_.path(),   id};
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  pid_t runtimePid = -1;
+  ASSERT_EQ(::posix_spawn(&runtimePid, args[0], nullptr, nullptr, args.data(), environ), 0);
+  // Whatever fails below, the foreground runtime does not outlive the test.
+  struct Reaper {
+    pid_t pid;
+    ~Reaper() {
+      if (pid > 0 && ::kill(pid, SIGKILL) == 0) ::waitpid(pid, nullptr, 0);
+    }
+  } reaper{runtimePid};
+  std::string status;
+  for (int i = 0; i < 200 && status != "running"; ++i) {
+    auto s =
+        t::runCommand({"timeout", "5", t::runtimePath(), "--root", state_.path(), "state", id});
+    ASSERT_NE(s.status, 124) << "'state' blocked while 'run' waited in the foreground";
+    if (s.status == 0) status = Json::parse(s.output).value("status", "");
+    if (status != "running") std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(status, "running");
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the trap is set
+  ASSERT_EQ(::kill(runtimePid, SIGTERM), 0);
+  int wstatus = 0;
+  pid_t reaped = 0;
+  for (int i = 0; i < 200 && reaped == 0; ++i) {
+    reaped = ::waitpid(runtimePid, &wstatus, WNOHANG);
+    if (reaped == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(reaped, runtimePid) << "run did not return within 10 s of SIGTERM";
+  reaper.pid = -1;
+  ASSERT_TRUE(WIFEXITED(wstatus));
+  EXPECT_EQ(WEXITSTATUS(wstatus), 3) << "the container got the TERM and its status came back";
+  EXPECT_EQ(runtime({"list", "--quiet"}).output, "") << "a foreground run deletes afterwards";
 }
 
 TEST_F(LifecycleTest, RunDetachLeavesItRunning) {
