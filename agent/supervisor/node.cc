@@ -81,9 +81,15 @@ std::vector<std::string> resolvers(const config::Config& c) {
   return out;
 }
 
-Result<std::unique_ptr<netpolicy::NetPolicy>> openNetwork(const config::Config& c) {
+Result<std::unique_ptr<netpolicy::NetPolicy>> openNetwork(const config::Config& c,
+                                                          const std::string& exeDir) {
   netpolicy::Config net;
   net.nodeNetns = c.network.nodeNetns;
+  // The nft helper beside the agent (a build tree, the package's libexec dir); else
+  // netpolicy's default path, whose absence its startup check reports.
+  if (auto helper = findHelper(exeDir, "spacelet-nft-helper", "netpolicy"); !helper.empty()) {
+    net.nftHelperPath = helper;
+  }
   net.netnsDir = c.paths.runDir + "/netns";
   net.stateDir = c.paths.stateDir + "/net";
   auto pool = netpolicy::Prefix::parse(c.network.ipv4Pool);
@@ -192,7 +198,7 @@ Result<std::unique_ptr<api::SpaceLifecycle>> openSupervisor(const NodeContext& c
   auto images = image::ImageStore::open(storeOptions);
   if (!images) return fail(std::move(images).error().withContext("open the image store"));
   resources.images.emplace(std::move(*images));
-  auto network = openNetwork(c);
+  auto network = openNetwork(c, ctx.exeDir);
   if (!network) return fail(std::move(network).error().withContext("open the network policy"));
   resources.network = std::move(*network);
   auto routes = RouteTable::open(proxyDir + "/routes.json", proxyDir + "/routes.json.ack");
