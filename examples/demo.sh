@@ -19,7 +19,8 @@ spaceletd="$build/agent/spaceletd"
 spacectl_bin="$build/agent/spacectl"
 [ "$(id -u)" = 0 ] || { echo "demo: run as root (containers and network namespaces need it)" >&2; exit 1; }
 for bin in "$spaceletd" "$spacectl_bin" "$build/sandbox/spacelet-run" \
-           "$build/agent/monitor/spacelet-monitor" "$build/agent/proxy/spacelet-proxy"; do
+           "$build/agent/monitor/spacelet-monitor" "$build/agent/proxy/spacelet-proxy" \
+           "$build/netpolicy/spacelet-nft-helper"; do
   [ -x "$bin" ] || { echo "demo: $bin is not built (make build)" >&2; exit 1; }
 done
 for tool in git curl ip setsid; do
