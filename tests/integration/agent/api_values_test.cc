@@ -32,7 +32,9 @@ class ValuesTest : public ::testing::Test {
     }
     return all;
   }
-  AgentInstance agent_{"limits:\n  max_secrets_per_space: 3\n  max_value_bytes: 1Ki\n", ""};
+  // Debug logging: not even the most talkative log level may show a secret.
+  AgentInstance agent_{
+      "limits:\n  max_secrets_per_space: 3\n  max_value_bytes: 1Ki\nlogs:\n  level: debug\n", ""};
 };
 
 TEST_F(ValuesTest, SecretsAreWriteOnly) {
@@ -72,6 +74,10 @@ TEST_F(ValuesTest, SecretsAreWriteOnly) {
   EXPECT_EQ(responses.find(kSecret2), std::string::npos);
   EXPECT_NE(responses.find("SECOND"), std::string::npos);
 
+  // The log is at debug level, so every request is in it, but only by its path.
+  EXPECT_NE(agent_.log().find("api: PUT /v1/spaces/alice/demo/secrets/HF_TOKEN 200"),
+            std::string::npos)
+      << agent_.log();
   // Raw bytes of the database, its WAL, the logs and every other file: no clear text.
   std::string raw = everything();
   ASSERT_TRUE(std::filesystem::exists(agent_.stateDir() + "/state.db-wal"));

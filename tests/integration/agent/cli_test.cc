@@ -1,7 +1,12 @@
 // spacectl against the real agent: human tables and --json, secrets from stdin, logs and
-// events, wait (reached, timed out, error stage), and the documented exit codes.
+// events (also followed as they happen), wait (reached, timed out, error stage), and the
+// documented exit codes.
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
 
+#include <functional>
 #include <thread>
 
 #include "agent/store/space_paths.h"
@@ -21,8 +26,45 @@ class CliTest : public ::testing::Test {
     args.insert(args.begin(), {spacectlPath(), "--socket", agent_.socket()});
     return runCommand(args, input);
   }
+  // Starts spacectl with its output on a pipe, for commands that stream (-f).
+  process::Child ctlStreaming(std::vector<std::string> args) const {
+    args.insert(args.begin(), {spacectlPath(), "--socket", agent_.socket()});
+    process::SpawnOptions o;
+    o.argv = std::move(args);
+    o.stdoutMode = process::Stream::kPipe;
+    o.mergeStderr = true;
+    auto child = process::spawn(o);
+    EXPECT_TRUE(child) << child.error().message;
+    return child ? std::move(*child) : process::Child();
+  }
   AgentInstance agent_;
 };
+
+// Reads a streaming child's output into `seen` until `done(seen, ended)` holds (true), or
+// `limit` passes (false). `ended`: the child closed its output.
+bool readStream(process::Child& child, std::string& seen,
+                const std::function<bool(const std::string&, bool)>& done,
+                std::chrono::milliseconds limit = 5s) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  bool ended = false;
+  while (!done(seen, ended)) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd p{child.stdoutPipe.get(), POLLIN, 0};
+    if (ended || left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0)
+      return false;
+    char buf[4096];
+    ssize_t n = ::read(child.stdoutPipe.get(), buf, sizeof buf);
+    if (n <= 0) ended = true;
+    if (n > 0) seen.append(buf, static_cast<size_t>(n));
+  }
+  return true;
+}
+
+bool readUntil(process::Child& child, std::string& seen, const std::string& needle) {
+  return readStream(
+      child, seen, [&](const std::string& s, bool) { return s.find(needle) != std::string::npos; });
+}
 
 TEST_F(CliTest, CreateListRuntimeAndJson) {
   auto created = ctl({"create", "alice/demo", "--sdk", "static", "--hardware", "cpu-upgrade"});
@@ -157,6 +199,27 @@ TEST_F(CliTest, LogsAndEvents) {
   // A created Space is summed up, not dumped whole.
   EXPECT_NE(events.output.find(", stage NO_APP_FILE\n"), std::string::npos) << events.output;
   EXPECT_EQ(events.output.find("created_at"), std::string::npos) << events.output;
+}
+
+TEST_F(CliTest, LogsAndEventsFollow) {
+  ASSERT_EQ(ctl({"create", "alice/demo"}).status, 0);
+  std::string run = store::logPath(agent_.stateDir(), {"alice", "demo"}, store::LogKind::kRun);
+  ASSERT_TRUE(store::appendLogLine(run, 0, "before"));
+  auto logs = ctlStreaming({"logs", "alice/demo", "-f"});
+  auto events = ctlStreaming({"events", "-f", "--space", "alice/demo"});
+  ASSERT_GT(logs.pid(), 0);
+  ASSERT_GT(events.pid(), 0);
+  std::string logOut, eventOut;
+  EXPECT_TRUE(readUntil(logs, logOut, "before\n")) << logOut;
+  // Lines and events written after the commands started arrive while they run.
+  ASSERT_TRUE(store::appendLogLine(run, 0, "after"));
+  EXPECT_TRUE(readUntil(logs, logOut, "before\nafter\n")) << logOut;
+  ASSERT_EQ(agent_.call("POST", "/v1/spaces/alice/demo/pause").status, 200);
+  EXPECT_TRUE(readUntil(events, eventOut, "\"PAUSED\"")) << eventOut;
+  for (process::Child* c : {&logs, &events}) {
+    ASSERT_TRUE(c->signal(SIGTERM));
+    ASSERT_TRUE(c->wait());
+  }
 }
 
 TEST_F(CliTest, WaitForAStage) {
