@@ -140,6 +140,24 @@ class Manager {
   virtual Result<UniqueFd> cgroupDirFd() {
     return failErrno(EOPNOTSUPP, "CLONE_INTO_CGROUP with this cgroup driver");
   }
+
+  // How a container's init joins a v1 / hybrid cgroup by itself instead of through
+  // addProcess(): moving another process (writing its pid to cgroup.procs) takes the
+  // kernel's global threadgroup lock for writing, which waits for an RCU grace period
+  // (10-40 ms on the development VMs, paid by every start); a thread writing "0" to a v1
+  // `tasks` file moves only itself and skips that lock, and clone3's CLONE_INTO_CGROUP
+  // (the v2 part of a hybrid host) takes it only for reading. The fds are owned by the
+  // caller; the init writes "0" to each tasks file before anything else (it is
+  // single-threaded, so that moves the process). After create(); fails with code
+  // EOPNOTSUPP where it does not apply (v2 uses cgroupDirFd(); the systemd driver places
+  // the process itself).
+  struct SelfJoin {
+    std::vector<UniqueFd> tasksFiles;  // opened for writing
+    UniqueFd cloneInto;                // a v2 directory for CLONE_INTO_CGROUP, or none
+  };
+  virtual Result<SelfJoin> selfJoin() {
+    return failErrno(EOPNOTSUPP, "joining by itself with this cgroup driver");
+  }
 };
 
 // Detects the host's hierarchy and returns the matching driver for a new container.

@@ -188,6 +188,24 @@ Result<void> Fs1Manager::addProcess(pid_t pid) {
   return {};
 }
 
+Result<Manager::SelfJoin> Fs1Manager::selfJoin() {
+  SPACELET_TRY(openAll());
+  SelfJoin join;
+  for (size_t i = 0; i < dirs_.size(); ++i) {
+    std::string where = "cgroup '" + dirs_[i].mount + dirs_[i].path + "'";
+    if (dirs_[i].unified) {
+      auto dir = openAt(open_[i].dirFd.get(), ".", O_RDONLY | O_DIRECTORY);
+      SPACELET_TRY_CONTEXT(dir, where);
+      join.cloneInto = std::move(*dir);
+      continue;
+    }
+    auto tasks = openAt(open_[i].dirFd.get(), "tasks", O_WRONLY);
+    SPACELET_TRY_CONTEXT(tasks, where);
+    join.tasksFiles.push_back(std::move(*tasks));
+  }
+  return join;
+}
+
 Result<void> Fs1Manager::update(const Resources& resources) {
   SPACELET_TRY(openAll());
   SPACELET_TRY_CONTEXT(apply(resources), "update cgroup '" + dirs_.front().path + "'");

@@ -30,6 +30,7 @@ class Fs1Manager : public Manager {
 
   Result<void> create(const Resources& resources) override;
   Result<void> addProcess(pid_t pid) override;
+  Result<SelfJoin> selfJoin() override;
   Result<void> update(const Resources& resources) override;
   Result<void> freeze() override;
   Result<void> thaw() override;

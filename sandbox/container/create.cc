@@ -123,8 +123,17 @@ Result<process::Spawned> spawnContainer(Created& created, const PlanInputs& inpu
   if (!pair) return fail(std::move(pair).error());
   process::SpawnCallbacks cb =
       callbacksFor(created.spec, *created.cgroup, created.state, &created.spec.hooks);
-  auto cgroupDir = created.cgroup->cgroupDirFd();
-  if (cgroupDir) cb.cgroupFd = cgroupDir->get();
+  // cgroup v2: the intermediate is born in the cgroup; v1 / hybrid: the init joins by
+  // itself (cgroup::Manager::selfJoin); otherwise (systemd) the parent moves the init.
+  cgroup::Manager::SelfJoin join;
+  if (auto dir = created.cgroup->cgroupDirFd()) {
+    join.cloneInto = std::move(*dir);
+  } else if (auto self = created.cgroup->selfJoin()) {
+    join = std::move(*self);
+    for (const UniqueFd& fd : join.tasksFiles) plan->cgroupTasksFds.push_back(fd.get());
+    cb.joinCgroup = nullptr;
+  }
+  cb.cgroupFd = join.cloneInto.get();
   return process::spawnInit(*plan, std::move(*pair), cb);
 }
 

@@ -157,9 +157,21 @@ StepError waitForStart(InitPlan& plan) {
   return stepOk();
 }
 
+// Writing "0" to a v1 `tasks` file moves the writing thread: all of this single-threaded
+// process (cgroups(7)), without the global lock that moving another pid waits on.
+StepError joinCgroupItself(const InitPlan& plan) {
+  for (int fd : plan.cgroupTasksFds) {
+    if (::write(fd, "0", 1) != 1) return stepFail("join the container's cgroup (v1 tasks)");
+    ::close(fd);
+  }
+  return stepOk();
+}
+
 [[noreturn]] void initMain(InitPlan& plan) {
   int syncFd = plan.process.syncFd;
   size_t stateLen = 0;
+  StepError joined = joinCgroupItself(plan);
+  if (joined.failed()) failStep(syncFd, joined);
   if (::setsid() < 0) failStep(syncFd, stepFail("create a session"));
   // A session keyring of its own, so the container cannot read the host's (runc does this).
   if (plan.newKeyring && ::syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, nullptr) < 0 &&

@@ -45,6 +45,9 @@ struct InitPlan {
   // The parent's fds the children must not keep: the flock'ed state directory (a child
   // holding it would block every later command while the init waits for start).
   std::vector<int> parentOnlyFds;
+  // v1 `tasks` files of the container's cgroups (borrowed): the init writes "0" to each
+  // first, joining them itself (cgroup::Manager::selfJoin); empty when the parent moves it.
+  std::vector<int> cgroupTasksFds;
   // Host paths the parent opens inside the intermediate's mount namespace and sends back
   // (kMountSources): the rootfs, then each bind mount's source in mount order. The child
   // then needs no search permission on them, which a user namespace's root usually lacks.

@@ -33,8 +33,11 @@
 //   run: ─────────── kStart ─────────────────────────────────────▶ startContainer hooks,
 //        ◀──── EOF (execve closed the socket) or kError ─────────  seccomp, execve
 //
-// The cgroup move happens while the init mounts: on cgroup v1 it waits for an RCU grace
-// period (~10-15 ms), which would otherwise add to every start.
+// Moving another process into a cgroup waits for an RCU grace period (10-40 ms here), so
+// the parent's cgroup.addProcess(init) runs while the init mounts. With the v1 / hybrid fs
+// driver the init instead joins by itself, first thing (it writes "0" to each v1 `tasks`
+// file, which skips that wait; the intermediate was cloned into the v2 part), and the
+// parent moves nothing (cgroup::Manager::selfJoin).
 // Any child reports a failure as kError with a ChildErrorRecord and _exits; `exec` uses the
 // same sequence without kState/kRunRuntimeHooks/kInitReady (it has no fifo: EOF = started);
 // there the intermediate is moved into the cgroup before kIntermediateReady is read.

@@ -143,6 +143,22 @@ TEST_F(LifecycleTest, ForegroundRunForwardsSignals) {
   EXPECT_EQ(runtime({"list", "--quiet"}).output, "") << "a foreground run deletes afterwards";
 }
 
+// The init is in the container's cgroup in every hierarchy the driver manages (on the v1 /
+// hybrid fs driver it joins by itself: cgroup::Manager::selfJoin).
+TEST_F(LifecycleTest, TheInitIsInItsCgroupEverywhere) {
+  std::string id = startSleeper();
+  pid_t pid = initPid(id);
+  ASSERT_GT(pid, 0);
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cgroup");
+  int hierarchies = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(":name=") != std::string::npos) continue;  // named: not the runtime's
+    ++hierarchies;
+    EXPECT_TRUE(line.ends_with("/" + id)) << line;
+  }
+  EXPECT_GT(hierarchies, 0);
+}
+
 TEST_F(LifecycleTest, RunDetachLeavesItRunning) {
   config_["process"]["args"] = {"/bin/sleep", "1000"};
   writeConfig();
