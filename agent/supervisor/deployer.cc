@@ -193,7 +193,7 @@ Result<void> Deployer::buildImage(const git::SpaceConfig& config) {
   auto dockerfile = dockerfileFor(config);
   if (!dockerfile) return failWith(Failure::kBuild, std::move(dockerfile).error());
   build::BuildOptions options;
-  options.id = containerId(req_.space.id, record_.seq, 0) + "-build";
+  options.id = buildId(req_.space.id, record_.seq);
   options.contextDir = deploymentPaths(node_.stateDir, req_.space.id, record_.seq).source;
   options.dockerfile = *dockerfile;
   options.tag = imageName(req_.space.id, record_.seq);

@@ -46,6 +46,10 @@ std::string containerId(const store::SpaceId& id, int64_t seq, int instance) {
   return id.author + "--" + id.name + "--" + std::to_string(seq) + "-" + std::to_string(instance);
 }
 
+std::string buildId(const store::SpaceId& id, int64_t seq) {
+  return containerId(id, seq, 0) + "-build";
+}
+
 std::optional<ContainerRef> parseContainerId(std::string_view text) {
   size_t first = text.find("--");
   size_t second = first == std::string_view::npos ? first : text.find("--", first + 2);

@@ -32,6 +32,8 @@ std::string deploymentsDir(const std::string& stateDir, const store::SpaceId& id
 DeploymentPaths deploymentPaths(const std::string& stateDir, const store::SpaceId& id, int64_t seq);
 
 std::string containerId(const store::SpaceId& id, int64_t seq, int instance);
+// A deployment's build: its build containers' and scratch directory's name.
+std::string buildId(const store::SpaceId& id, int64_t seq);
 struct ContainerRef {
   store::SpaceId space;
   int64_t seq = 0;

@@ -9,6 +9,7 @@
 #include "agent/bundle/bundle.h"
 #include "agent/git/bare_repo.h"
 #include "agent/store/clock.h"
+#include "agent/supervisor/interrupted_build.h"
 #include "agent/supervisor/layout.h"
 #include "agent/supervisor/supervisor.h"
 #include "agent/supervisor/supervisor_state.h"
@@ -129,6 +130,11 @@ void Supervisor::restoreInterrupted(const store::SpaceId& id) {
     }
     (void)options_.node.network->release(networkKey(id, d.seq));
     if (std::filesystem::exists(paths.bundle)) (void)bundle::removeBundle(paths.bundle);
+    if (d.buildSeq == d.seq) {
+      auto removed =
+          removeInterruptedBuild(options_.node.builder, options_.node.runner, buildId(id, d.seq));
+      if (!removed) log::warning("space '" + id.str() + "': " + removed.error().message);
+    }
     Job again{JobKind::kDeploy, "", false, 0, "redo after an agent restart"};
     if (d.buildSeq != d.seq) again = Job{JobKind::kRollback, "", false, d.buildSeq, d.reason};
     std::lock_guard lock(mutex_);

@@ -60,6 +60,9 @@ TEST(Layout, NamesAndPaths) {
   for (const char* other : {"mycontainer", "a--b--x-1", "a--b--1", "a--b--1-", "--b--1-1"}) {
     EXPECT_FALSE(parseContainerId(other)) << other;
   }
+  // A build's name is not a container id: the restore never takes it for a Space's.
+  EXPECT_EQ(buildId(id, 7), "alice--my-app--7-0-build");
+  EXPECT_FALSE(parseContainerId(buildId(id, 7)));
   EXPECT_EQ(networkKey(id, 7), "alice/my-app#7");
   EXPECT_EQ(imageName(id, 7), "spacelet-space/alice/my-app:7");
   EXPECT_EQ(spaceHost(store::SpaceId{"Alice", "my_app.v2"}, "localhost"),
