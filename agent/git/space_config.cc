@@ -5,7 +5,10 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
+#include <optional>
 #include <set>
+#include <sstream>
 
 #include "agent/config/units.h"
 
@@ -198,13 +201,36 @@ const std::map<std::string, Parser>& keyTable() {
   return table;
 }
 
+// The top-level key whose value the front matter's line `index` (0-based) belongs to: the
+// last line at or above it that starts with a key. yaml-cpp names no key in syntax errors,
+// and reports an unclosed value where the front matter ends, lines below its key.
+std::optional<std::pair<std::string, int>> keyHolding(const std::string& yaml, int index) {
+  std::optional<std::pair<std::string, int>> found;
+  std::istringstream lines(yaml);
+  std::string line;
+  for (int i = 0; i <= index && std::getline(lines, line); ++i) {
+    size_t colon = line.find(':');
+    bool startsKey =
+        !line.empty() && (std::isalnum(static_cast<unsigned char>(line[0])) || line[0] == '_');
+    if (startsKey && colon != std::string::npos && line.find_first_of(" \t#\"'[{", 0) > colon) {
+      found = std::pair{line.substr(0, colon), i};
+    }
+  }
+  return found;
+}
+
 Result<YAML::Node> loadYaml(const FrontMatter& fm) {
   try {
     return YAML::Load(fm.yaml);
   } catch (const YAML::Exception& e) {
-    int line = fm.firstLine + (e.mark.is_null() ? 0 : e.mark.line);
-    return failInvalid("README.md line " + std::to_string(line) +
-                       ": the front matter is not valid YAML: " + e.msg);
+    int index = e.mark.is_null() ? 0 : e.mark.line;
+    std::string where = "README.md line " + std::to_string(fm.firstLine + index);
+    if (auto key = keyHolding(fm.yaml, index)) {
+      where += key->second == index ? ", key '" + key->first + "'"
+                                    : ", in key '" + key->first + "' (from line " +
+                                          std::to_string(fm.firstLine + key->second) + ")";
+    }
+    return failInvalid(where + ": the front matter is not valid YAML: " + e.msg);
   }
 }
 
