@@ -135,7 +135,9 @@ TEST_F(StreamsTest, EventsFollowChangesMadeByOtherClients) {
   EXPECT_EQ(nlohmann::json::parse(*secret)["data"]["key"], "K");
   // The filtered stream never saw bob/other.
   ASSERT_EQ(agent_.call("DELETE", "/v1/spaces/bob/other").status, 200);
-  ASSERT_EQ(agent_.call("DELETE", "/v1/spaces/alice/demo").status, 200);
+  // 200 when nothing runs; 202 while the supervisor still stops the paused Space's app.
+  int deleted = agent_.call("DELETE", "/v1/spaces/alice/demo").status;
+  ASSERT_TRUE(deleted == 200 || deleted == 202) << deleted;
   auto end = one.lineContaining("space.deleted");
   ASSERT_TRUE(end);
   EXPECT_NE(end->find("alice/demo"), std::string::npos);
@@ -172,9 +174,16 @@ TEST_F(StreamsTest, StreamLimitIs503AndStreamsDoNotBlockOtherClients) {
   for (int i = 0; i < 20; ++i) ASSERT_EQ(agent_.call("GET", "/v1/spaces/alice/demo").status, 200);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
   streams.clear();
-  std::this_thread::sleep_for(
-      500ms);  // hung-up streams are noticed at once, not at the next keep-alive
-  EXPECT_EQ(httpRequest(agent_.socket(), "GET", "/v1/events?tail=1").status, 200);
+  // Hung-up streams are noticed at once (EPOLLRDHUP), not at the next keep-alive: the slots
+  // are free again well within the 30 s heartbeat (polled, as a loaded machine is slow).
+  auto freed = std::chrono::steady_clock::now();
+  int status = 0;
+  while (std::chrono::steady_clock::now() - freed < 5s) {
+    status = httpRequest(agent_.socket(), "GET", "/v1/events?tail=1").status;
+    if (status != 503) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_NE(status, 503) << "closed streams still counted against the limit after 5 s";
 }
 
 TEST_F(StreamsTest, ConcurrentClients) {
