@@ -56,12 +56,14 @@ TEST(E2eEnvironment, SeesItsSpaceVariablesSecretsAndUid1000ButNotAnotherSpacesSe
     ASSERT_EQ(set.status, 0) << set.output;
   }
   ASSERT_EQ(node.spacectl({"var", "set", a, "GREETING", "hello from a"}).status, 0);
+  // One after the other: two builds of the same steps at once both write the build cache's
+  // record through writeFileAtomicAt's one '<path>.tmp' name, and the second rename fails
+  // (a builder bug of its own, not what this test is about).
   for (const auto& id : {a, b}) {
     auto pushed = node.push(id, dockerSpace("env", reportScript()), "report the environment");
     ASSERT_EQ(pushed.status, 0) << pushed.output;
+    ASSERT_TRUE(node.waitServed(id, "SPACE_ID=", 180s, "/env.txt")) << node.describe(id);
   }
-  ASSERT_TRUE(node.waitServed(a, "SPACE_ID=", 180s, "/env.txt")) << node.describe(a);
-  ASSERT_TRUE(node.waitServed(b, "SPACE_ID=", 60s, "/env.txt")) << node.describe(b);
 
   std::string envA = node.get(a, "/env.txt").body;
   std::string author = a.substr(0, a.find('/'));

@@ -50,8 +50,8 @@ TEST(E2eStaticSpace, PushServesRedeploysKeepsServingThroughABrokenReadmeRestartP
   auto failed = node.deployments(id)[0];
   EXPECT_EQ(field(failed, "failed_stage"), "CONFIG_ERROR");
   std::string error = field(failed, "error");
-  EXPECT_NE(error.find("line"), std::string::npos) << error;
-  EXPECT_NE(error.find("README.md"), std::string::npos) << error;
+  EXPECT_NE(error.find("README.md line 5, in key 'tags' (from line 4)"), std::string::npos)
+      << error;
   runtime = node.runtime(id);
   EXPECT_NE(field(runtime, "error_message").find("CONFIG_ERROR"), std::string::npos)
       << runtime.dump(2);
