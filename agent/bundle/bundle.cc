@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "agent/gpu/grant.h"
 #include "agent/image/fs_util.h"
 #include "agent/image/rootfs_mount.h"
 #include "spacelet/base/file_io.h"
@@ -78,6 +79,11 @@ Result<Bundle> makeBundle(image::ImageStore& store, const BundleRequest& r) {
   settings.appSource = b.rootfs + "/app";
   settings.homeSource = b.rootfs + "/home/user";
   b.config = bundleConfig(r.image.config, r.space, r.flavor, settings);
+  // Every Space: image GPU variables dropped, exactly the granted devices allowed.
+  static const gpu::cdi::Registry kNoSpecs = gpu::cdi::makeRegistry({});
+  SPACELET_TRY_CONTEXT(gpu::applyGrant(b.config, r.cdi ? *r.cdi : kNoSpecs, r.gpus,
+                                       {r.flavor.accelerator, gpu::hostStat()}),
+                       "grant the Space's GPUs");
   // Secrets are in the environment of config.json: readable by root only.
   SPACELET_TRY(writeFileAtomicAt(
       AT_FDCWD, r.dir + "/config.json",

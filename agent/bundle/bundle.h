@@ -7,6 +7,8 @@
 #include <string>
 
 #include "agent/bundle/bundle_config.h"
+#include "agent/gpu/cdi_registry.h"
+#include "agent/gpu/inventory.h"
 #include "agent/image/image_store.h"
 #include "spacelet/base/error.h"
 
@@ -18,6 +20,9 @@ struct BundleRequest {
   FlavorInfo flavor;
   BundleSettings settings;  // rootfs, appSource and homeSource are filled in by makeBundle
   std::string dir;          // the bundle directory; created, must not exist
+  // The GPUs granted to the Space and the CDI registry that describes them (nullptr: none).
+  const gpu::cdi::Registry* cdi = nullptr;
+  std::vector<gpu::Gpu> gpus;
 };
 
 struct Bundle {

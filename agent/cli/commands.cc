@@ -10,7 +10,7 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> all = [] {
     std::vector<Command> out;
     for (auto group : {spaceCommands, actionCommands, gitCommands, valueCommands, streamCommands,
-                       imageCommands}) {
+                       gpuCommands, imageCommands}) {
       auto more = group();
       out.insert(out.end(), more.begin(), more.end());
     }

@@ -28,6 +28,17 @@ int info(Context& ctx, const ParsedArgs&) {
             << " Spaces\n";
     ctx.out << "GPUs:      " << (j["gpus"].empty() ? "none" : std::to_string(j["gpus"].size()))
             << "\n\n";
+    if (!j["gpus"].empty()) {
+      std::vector<std::vector<std::string>> gpus;
+      for (const auto& g : j["gpus"]) {
+        std::string waiting;
+        for (const auto& w : g["waiting"]) waiting += (waiting.empty() ? "" : ", ") + text(w);
+        gpus.push_back({text(g["name"]), g["model"] == "" ? "-" : text(g["model"]),
+                        g["space"].is_null() ? "free" : "in use by " + text(g["space"]),
+                        waiting.empty() ? "-" : waiting});
+      }
+      ctx.out << renderTable({"GPU", "MODEL", "STATE", "WAITING"}, gpus) << "\n";
+    }
     std::vector<std::vector<std::string>> rows;
     for (const auto& f : j["flavors"]) {
       std::string gpus =

@@ -172,7 +172,7 @@ Table makeTable() {
   add(t, "supervisor.deployments_retained", &C::supervisor, &Supervisor::deploymentsRetained,
       Unsigned{1, 10000}, kLive, "Deployments kept per Space (history, logs, rollback builds).");
   // gpu, cgroups
-  add(t, "gpu.cdi_dirs", &C::gpu, &Gpu::cdiDirs, PathList{}, kLive,
+  add(t, "gpu.cdi_dirs", &C::gpu, &Gpu::cdiDirs, PathList{}, kRestart,
       "Where CDI device specs are read from.");
   add(t, "cgroup_driver", &C::cgroups, &Cgroups::driver, Choice{{"auto", "fs", "systemd"}},
       kRestart,

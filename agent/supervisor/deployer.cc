@@ -262,6 +262,8 @@ Result<void> Deployer::makeBundle(const image::Image& image, const netpolicy::Sp
       req_.space.id.author + "--" + req_.space.id.name + "--" + std::to_string(record_.seq));
   request.settings.netnsPath = net.netnsPath;
   request.settings.hostname = req_.space.id.author + "-" + req_.space.id.name;
+  request.cdi = req_.space.cdi.get();
+  request.gpus = req_.space.gpus;
   request.dir = paths.bundle;
   auto made = bundle::makeBundle(*node_.images, request);
   if (!made) return fail(std::move(made).error());

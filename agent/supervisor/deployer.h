@@ -22,6 +22,8 @@
 #include "agent/daemon/cgroup_placement.h"
 #include "agent/git/space_config.h"
 #include "agent/git/tree_export.h"
+#include "agent/gpu/cdi_registry.h"
+#include "agent/gpu/inventory.h"
 #include "agent/image/image_store.h"
 #include "agent/supervisor/deploy_queue.h"
 #include "agent/supervisor/deployment.h"
@@ -66,6 +68,8 @@ struct SpaceSnapshot {
   std::map<std::string, std::string> variables;
   std::map<std::string, std::string> secrets;
   image::IdRange ids;
+  std::vector<gpu::Gpu> gpus;  // granted for this deployment (none for CPU flavors)
+  std::shared_ptr<const gpu::cdi::Registry> cdi;  // where the granted GPUs' edits are
 };
 
 struct DeployRequest {

@@ -18,27 +18,29 @@ constexpr std::pair<Outcome, std::string_view> kOutcomes[] = {
 };
 
 nlohmann::json toJsonRecord(const Deployment& d) {
-  return {{"seq", d.seq},
-          {"sha", d.sha},
-          {"summary", d.summary},
-          {"job", d.job},
-          {"reason", d.reason},
-          {"outcome", outcomeName(d.outcome)},
-          {"failed_stage", d.failedStage},
-          {"error", d.error},
-          {"build_seq", d.buildSeq},
-          {"image", d.image},
-          {"sdk", d.sdk},
-          {"app_port", d.appPort},
-          {"startup_timeout_s", d.startupTimeoutSeconds},
-          {"title", d.title},
-          {"hardware", d.hardware},
-          {"container_id", d.containerId},
-          {"address", d.address},
-          {"created_at_ms", d.createdAtMs},
-          {"built_at_ms", d.builtAtMs},
-          {"serving_at_ms", d.servingAtMs},
-          {"ended_at_ms", d.endedAtMs}};
+  nlohmann::json j = {{"seq", d.seq},
+                      {"sha", d.sha},
+                      {"summary", d.summary},
+                      {"job", d.job},
+                      {"reason", d.reason},
+                      {"outcome", outcomeName(d.outcome)},
+                      {"failed_stage", d.failedStage},
+                      {"error", d.error},
+                      {"build_seq", d.buildSeq},
+                      {"image", d.image},
+                      {"sdk", d.sdk},
+                      {"app_port", d.appPort},
+                      {"startup_timeout_s", d.startupTimeoutSeconds},
+                      {"title", d.title},
+                      {"hardware", d.hardware},
+                      {"container_id", d.containerId},
+                      {"address", d.address},
+                      {"created_at_ms", d.createdAtMs},
+                      {"built_at_ms", d.builtAtMs},
+                      {"serving_at_ms", d.servingAtMs},
+                      {"ended_at_ms", d.endedAtMs}};
+  if (!d.gpus.empty()) j["gpus"] = d.gpus;
+  return j;
 }
 
 Deployment fromJsonRecord(const nlohmann::json& j) {
@@ -62,6 +64,7 @@ Deployment fromJsonRecord(const nlohmann::json& j) {
   d.startupTimeoutSeconds = j.value("startup_timeout_s", int64_t{1800});
   d.title = j.value("title", "");
   d.hardware = j.value("hardware", "");
+  d.gpus = j.value("gpus", std::vector<std::string>{});
   d.containerId = j.value("container_id", "");
   d.address = j.value("address", "");
   d.createdAtMs = j.value("created_at_ms", int64_t{0});

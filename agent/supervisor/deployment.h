@@ -42,7 +42,8 @@ struct Deployment {
   int appPort = 7860;
   int64_t startupTimeoutSeconds = 1800;
   std::string title;
-  std::string hardware;  // the flavor it runs with
+  std::string hardware;           // the flavor it runs with
+  std::vector<std::string> gpus;  // the GPUs granted to it (qualified CDI names)
   std::string containerId;
   std::string address;  // the app's address (host:port) while it runs
   int64_t createdAtMs = 0;

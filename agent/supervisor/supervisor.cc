@@ -188,6 +188,8 @@ void Supervisor::remove(const store::SpaceId& id, std::function<void(Result<void
       spaces_.erase(id);
       idRanges_.release(id.str());
       (void)idRanges_.save(idRangesPath(options_.node.stateDir));
+      if (gpus_) gpus_->stopWaiting(id.str());
+      releaseGpus(id, {});
       return done({});
     }
     s.deleting = true;
@@ -215,6 +217,8 @@ void Supervisor::scheduleFetch(const store::SpaceId& id) {
 // Hands the Space's next job to a worker when none runs.
 void Supervisor::pump(const store::SpaceId& id) {
   if (stopping_) return;
+  auto gpus = gpusForPending(id);
+  if (!gpus) return;  // waits for a GPU (or cannot have one here)
   std::optional<Job> job;
   std::optional<Deployment> record;
   {
@@ -229,6 +233,10 @@ void Supervisor::pump(const store::SpaceId& id) {
     if (!job) return;
     if (s.worker.joinable()) s.worker.join();
     record = newRecord(id, *job);
+    if (record) {
+      for (const auto& g : *gpus) record->gpus.push_back(g.name);
+      if (Deployment* d = s.history.find(record->seq)) d->gpus = record->gpus;
+    }
   }
   auto space = snapshot(id);
   if (!space) {
@@ -236,6 +244,8 @@ void Supervisor::pump(const store::SpaceId& id) {
     jobDone(id);
     return;
   }
+  space->gpus = std::move(*gpus);
+  if (gpus_) space->cdi = gpus_->registry();
   std::lock_guard lock(mutex_);
   auto& s = state(id);
   s.cancel = s.deleting;
@@ -253,6 +263,7 @@ void Supervisor::pump(const store::SpaceId& id) {
 
 void Supervisor::jobDone(const store::SpaceId& id) {
   std::function<void(Result<void>)> removed;
+  std::vector<std::string> servingGpus;
   {
     std::lock_guard lock(mutex_);
     auto it = spaces_.find(id);
@@ -260,6 +271,7 @@ void Supervisor::jobDone(const store::SpaceId& id) {
     auto& s = *it->second;
     if (s.worker.joinable()) s.worker.join();
     s.queue.finished();
+    if (const Deployment* serving = s.history.serving()) servingGpus = serving->gpus;
     if (s.deleting && !s.queue.pending()) {
       removed = std::move(s.removed);
       idRanges_.release(id.str());
@@ -267,6 +279,7 @@ void Supervisor::jobDone(const store::SpaceId& id) {
       spaces_.erase(it);
     }
   }
+  releaseGpus(id, servingGpus);
   if (removed) return removed({});
   pump(id);
 }

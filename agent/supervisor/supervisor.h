@@ -28,6 +28,7 @@
 #include "agent/supervisor/deploy_queue.h"
 #include "agent/supervisor/deployer.h"
 #include "agent/supervisor/deployment.h"
+#include "agent/supervisor/gpu_grant.h"
 #include "agent/supervisor/id_ranges.h"
 #include "agent/supervisor/route_table.h"
 
@@ -67,6 +68,7 @@ class Supervisor : public api::SpaceLifecycle {
   Result<nlohmann::json> repository(const store::SpaceId& id) override;
   Result<nlohmann::json> deployments(const store::SpaceId& id) override;
   Result<nlohmann::json> rollback(const store::SpaceId& id, const std::string& sha) override;
+  nlohmann::json gpus() override;
 
   struct SpaceState;
 
@@ -102,6 +104,10 @@ class Supervisor : public api::SpaceLifecycle {
   void removeUnknownContainers();
   Result<void> reconcileNetwork(bool atStart);
   Result<void> networkReady();
+  // GPUs (supervisor_gpus.cc), on the loop thread.
+  Result<void> openGpus();
+  std::optional<std::vector<gpu::Gpu>> gpusForPending(const store::SpaceId& id);
+  void releaseGpus(const store::SpaceId& id, const std::vector<std::string>& keep);
 
   git::LibGit2 libgit2_;  // first in, last out: repositories are used until the end
   SupervisorOptions options_;
@@ -110,6 +116,7 @@ class Supervisor : public api::SpaceLifecycle {
   std::mutex mutex_;  // guards spaces_ and every SpaceState
   std::map<store::SpaceId, std::unique_ptr<SpaceState>> spaces_;
   IdRanges idRanges_;
+  std::unique_ptr<GpuGrants> gpus_;  // loop thread only; set by start()
   std::atomic<bool> stopping_{false};
   std::mutex networkMutex_;  // guards networkReconciled_; taken before mutex_
   bool networkReconciled_ = false;

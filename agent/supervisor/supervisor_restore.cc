@@ -73,6 +73,7 @@ Result<void> Supervisor::start() {
   auto ranges = IdRanges::load(options_.node.stateDir + "/id-ranges.json", options_.idRanges);
   if (!ranges) return fail(std::move(ranges).error());
   idRanges_ = std::move(*ranges);
+  SPACELET_TRY_CONTEXT(openGpus(), "GPUs");
   for (const store::Space* space : registry_.list()) {
     if (auto ok = restoreSpace(*space); !ok) {
       log::error("space '" + space->id.str() + "': restore: " + ok.error().message);
@@ -85,6 +86,15 @@ Result<void> Supervisor::start() {
   {
     std::lock_guard lock(mutex_);
     for (const auto& [id, _] : spaces_) ids.push_back(id);
+  }
+  // Grants survive the restart; a Space keeps those its re-adopted deployment uses.
+  for (const auto& id : ids) {
+    std::vector<std::string> servingGpus;
+    {
+      std::lock_guard lock(mutex_);
+      if (const Deployment* d = state(id).history.serving()) servingGpus = d->gpus;
+    }
+    releaseGpus(id, servingGpus);
   }
   for (const auto& id : ids) pump(id);
   return {};
