@@ -31,8 +31,10 @@ if [[ $status == *Spaces* ]]; then pass "STATUS= seen: '$status'"; else
   failed "StatusText is '$status', expected the agent's summary (STATUS=)"
 fi
 # WatchdogSec=30s: the agent pings every 15 s; each WATCHDOG=1 moves the timestamp.
+# (A function, so that each poll reads the property anew.)
 first=$(unitProperty spaceletd.service WatchdogTimestampMonotonic)
-if waitFor 40 test "$(unitProperty spaceletd.service WatchdogTimestampMonotonic)" != "$first"; then
+watchdogMoved() { [ "$(unitProperty spaceletd.service WatchdogTimestampMonotonic)" != "$first" ]; }
+if waitFor 40 watchdogMoved; then
   pass "WATCHDOG=1 seen: WatchdogTimestamp moved from $first to $(unitProperty spaceletd.service WatchdogTimestampMonotonic)"
 else
   failed "WatchdogTimestamp stayed at '$first' for 40 s (WatchdogSec=30s): no WATCHDOG=1"
