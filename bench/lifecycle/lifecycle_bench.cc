@@ -330,6 +330,7 @@ BuildFacts buildFacts(BenchNode& node, const std::string& id) {
 // newer than the one serving before.
 double timedRedeploy(BenchNode& node, const std::string& id, const std::string& needle,
                      const std::function<void()>& act) {
+  node.waitOneContainer(id);  // the Space settled: the replaced deployment stopped
   int before = servingDeployment(node, id)["seq"].get<int>();
   act();
   auto start = Clock::now();
