@@ -53,7 +53,9 @@ class GpuAgent : public ::testing::Test {
     if (agent_ && agent_->running()) {
       for (const char* id : {"alice/one", "alice/two"})
         agent_->call("DELETE", "/v1/spaces/" + std::string(id));
-      for (int i = 0; i < 300 && agent_->call("GET", "/v1/spaces").json()["spaces"].size() > 0; ++i)
+      for (int i = 0;
+           i < 300 && !reply("GET", "/v1/spaces").value("spaces", nlohmann::json::array()).empty();
+           ++i)
         std::this_thread::sleep_for(100ms);
       agent_->stop();
     }
@@ -85,8 +87,7 @@ class GpuAgent : public ::testing::Test {
         << "FROM spacelet/busybox:latest\nENV NVIDIA_VISIBLE_DEVICES=all\nUSER 1000\n"
         << "CMD [\"sh\", \"-c\", \"env > /app/env.txt; cat /dev/nvidia0 > /app/open.txt 2>&1; "
            "echo ok > /app/index.html; exec httpd -f -p 8080 -h /app\"]\n";
-    auto repo = agent_->call("GET", "/v1/spaces/alice/" + name + "/repository").json();
-    std::string path = repo["path"];
+    std::string path = reply("GET", "/v1/spaces/alice/" + name + "/repository").value("path", "");
     for (auto args : std::vector<std::vector<std::string>>{
              {"git", "-C", tree, "init", "-q", "-b", "main"},
              {"git", "-C", tree, "add", "-A"},
@@ -98,9 +99,17 @@ class GpuAgent : public ::testing::Test {
     }
   }
 
-  nlohmann::json space(const std::string& name) {
-    return agent_->call("GET", "/v1/spaces/alice/" + name).json();
+  // The reply's JSON; a reply that is not JSON fails the test with the agent's log.
+  nlohmann::json reply(const std::string& method, const std::string& path) {
+    auto r = agent_->call(method, path);
+    auto j = nlohmann::json::parse(r.body, nullptr, false);
+    if (j.is_object()) return j;
+    ADD_FAILURE() << method << " " << path << ": HTTP " << r.status << " '" << r.body << "'\n"
+                  << agent_->log();
+    return nlohmann::json::object();
   }
+
+  nlohmann::json space(const std::string& name) { return reply("GET", "/v1/spaces/alice/" + name); }
 
   // Waits until `ok(space)` or the timeout; returns the last state seen.
   nlohmann::json waitFor(const std::string& name,
@@ -119,12 +128,14 @@ class GpuAgent : public ::testing::Test {
   // A file the app of the Space's serving deployment wrote in /app.
   std::string appFile(const std::string& name, const std::string& file) {
     int64_t seq =
-        agent_->call("GET", "/v1/spaces/alice/" + name + "/deployments").json()["serving"];
+        reply("GET", "/v1/spaces/alice/" + name + "/deployments").value("serving", int64_t{0});
     return readAll(agent_->stateDir() + "/spaces/alice/" + name + "/deployments/" +
                    std::to_string(seq) + "/bundle/rootfs/app/" + file);
   }
 
-  nlohmann::json gpuInfo() { return agent_->call("GET", "/v1/info").json()["gpus"]; }
+  nlohmann::json gpuInfo() {
+    return reply("GET", "/v1/info").value("gpus", nlohmann::json::array());
+  }
 
   gpu::testing::FakeNvidiaNode node_;
   std::string netns_;
