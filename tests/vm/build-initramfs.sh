@@ -71,6 +71,9 @@ addProject() {
   mkdir -p "$stage/spacelet/src"
   git -C "$sourceDir" ls-files -z --cached --others --exclude-standard |
     (cd "$sourceDir" && cpio --null -pdm --quiet "$stage/spacelet/src" 2>/dev/null || true)
+  # Tests that name test data by the source path compiled into them find it there too.
+  mkdir -p "$stage$(dirname "$sourceDir")"
+  ln -sfn /spacelet/src "$stage$sourceDir"
 }
 
 addTools() {

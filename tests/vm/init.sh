@@ -32,6 +32,11 @@ mountKernelFilesystems() {
   mkdir -p /dev/pts /dev/shm /dev/mqueue
   mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts /dev/pts
   ln -sf pts/ptmx /dev/ptmx
+  # devtmpfs has no /dev/fd or /dev/std*; programs the tests run read them (nft -f /dev/stdin).
+  ln -sf /proc/self/fd /dev/fd
+  ln -sf /proc/self/fd/0 /dev/stdin
+  ln -sf /proc/self/fd/1 /dev/stdout
+  ln -sf /proc/self/fd/2 /dev/stderr
   mount -t tmpfs -o mode=1777 shm /dev/shm
   mount -t mqueue mqueue /dev/mqueue
   mount -t tmpfs -o mode=1777 tmp /tmp
