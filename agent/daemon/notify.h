@@ -1,7 +1,7 @@
-// What spaceletd tells systemd through sd_notify: READY=1 once it serves, STATUS= a one-line
-// summary, RELOADING=1 / READY=1 around a SIGHUP reload, STOPPING=1 on SIGTERM. Without
-// $NOTIFY_SOCKET (outside systemd) every call is a no-op. Watchdog pings come from the event
-// loop (EventLoop::enableWatchdog).
+// What spaceletd tells systemd through $NOTIFY_SOCKET (never blocking for long; see
+// notify.cc): READY=1 once it serves, STATUS= a one-line summary, RELOADING=1 / READY=1
+// around a SIGHUP reload, STOPPING=1 on SIGTERM. Without $NOTIFY_SOCKET (outside systemd)
+// every call is a no-op. Watchdog pings come from the event loop (EventLoop::enableWatchdog).
 #pragma once
 
 #include <string>

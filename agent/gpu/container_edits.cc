@@ -77,14 +77,31 @@ json ociDevice(const cdi::DeviceNode& node, const json& user) {
   return dev;
 }
 
+bool userNamespaced(const json& config) {
+  const json& namespaces = config["linux"].value("namespaces", json::array());
+  return std::any_of(namespaces.begin(), namespaces.end(),
+                     [](const json& n) { return n.value("type", "") == "user"; });
+}
+
 Result<void> addDeviceNode(json& config, const cdi::DeviceNode& spec, const StatNode& stat) {
   auto node = resolveNode(spec, stat);
   if (!node) return fail(std::move(node).error());
-  json& devices = ensureArray(config["linux"], "devices");
-  devices.erase(std::remove_if(devices.begin(), devices.end(),
-                               [&](const json& d) { return d.value("path", "") == node->path; }),
-                devices.end());
-  devices.push_back(ociDevice(*node, config["process"].value("user", json::object())));
+  if (userNamespaced(config) && node->hostPath != node->path && node->type != "p") {
+    // A user-namespaced container cannot mknod: the runtime binds each linux.devices entry
+    // from the same path on the host, which is wrong when the node lives elsewhere there
+    // (hostPath). Bind hostPath itself; the device cgroup rule below still decides access.
+    json& mounts = ensureArray(config, "mounts");
+    mounts.push_back({{"destination", node->path},
+                      {"source", node->hostPath},
+                      {"type", "bind"},
+                      {"options", json::array({"bind", "nosuid", "noexec"})}});
+  } else {
+    json& devices = ensureArray(config["linux"], "devices");
+    devices.erase(std::remove_if(devices.begin(), devices.end(),
+                                 [&](const json& d) { return d.value("path", "") == node->path; }),
+                  devices.end());
+    devices.push_back(ociDevice(*node, config["process"].value("user", json::object())));
+  }
   if (node->type == "p") return {};
   json& rules = ensureArray(config["linux"]["resources"], "devices");
   rules.push_back({{"allow", true},
