@@ -7,7 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -68,16 +70,25 @@ inline Result<void> writeFileAt(int dirfd, const std::string& path, std::string_
 }
 
 // Replaces path with data so that a crash leaves either the old or the new content:
-// write a temp file, fsync it, rename it over path, fsync the directory.
+// write a temp file, fsync it, rename it over path, fsync the directory. The temp name is
+// unique to the process and call, so writers racing on one path each rename a whole file
+// (the last one wins) instead of failing on each other's temp file.
 inline Result<void> writeFileAtomicAt(int dirfd, const std::string& path, std::string_view data,
                                       mode_t mode = 0644) {
-  std::string tmp = path + ".tmp";
-  auto fd = openAt(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
+  static std::atomic<uint64_t> counter{0};
+  std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(++counter);
+  auto fd = openAt(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL, mode);
   if (!fd) return fail(std::move(fd).error());
-  SPACELET_TRY_CONTEXT(writeAll(fd->get(), data), "write '" + tmp + "'");
-  if (::fsync(fd->get()) != 0) return failErrno(errno, "fsync '" + tmp + "'");
+  auto failed = [&](Error error) {
+    ::unlinkat(dirfd, tmp.c_str(), 0);  // no temp file is left behind
+    return fail(std::move(error));
+  };
+  if (auto ok = writeAll(fd->get(), data); !ok) {
+    return failed(std::move(ok).error().withContext("write '" + tmp + "'"));
+  }
+  if (::fsync(fd->get()) != 0) return failed(Error::fromErrno(errno, "fsync '" + tmp + "'"));
   if (::renameat(dirfd, tmp.c_str(), dirfd, path.c_str()) != 0) {
-    return failErrno(errno, "rename '" + tmp + "' to '" + path + "'");
+    return failed(Error::fromErrno(errno, "rename '" + tmp + "' to '" + path + "'"));
   }
   if (dirfd != AT_FDCWD) ::fsync(dirfd);
   return {};
