@@ -155,7 +155,8 @@ TEST_F(ImageApiTest, ImportsEachFormatAndListsIt) {
   auto listed = ctl({"image", "ls", "--json"});
   ASSERT_EQ(listed.status, 0) << listed.output;
   std::set<std::string> names;
-  for (const auto& i : json::parse(listed.output)["images"]) {
+  json parsed = json::parse(listed.output);  // the loop below must not iterate a temporary's member
+  for (const auto& i : parsed["images"]) {
     if (i["name"].is_string()) names.insert(i["name"].get<std::string>());
     EXPECT_GT(i.value("size", 0), 0) << i.dump();
     EXPECT_TRUE(i["used_by"].empty()) << i.dump();
