@@ -4,7 +4,6 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -68,18 +67,7 @@ Page httpGet(uint16_t port, const std::string& host, const std::string& path) {
     ::close(fd);
     return page;
   }
-  std::string raw;
-  auto deadline = Clock::now() + std::chrono::seconds(10);
-  char buf[16384];
-  for (;;) {
-    auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    struct pollfd p = {fd, POLLIN, 0};
-    if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0) break;
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n <= 0) break;
-    raw.append(buf, static_cast<size_t>(n));
-  }
+  std::string raw = agent::testing::readUntilClose(fd, std::chrono::seconds(10));
   ::close(fd);
   size_t end = raw.find("\r\n\r\n");
   if (raw.compare(0, 5, "HTTP/") != 0 || end == std::string::npos || raw.size() < 12) return page;

@@ -100,11 +100,7 @@ std::string HttpReply::errorMessage() const {
   return j["error"].value("message", "");
 }
 
-std::string rawExchange(const std::string& socket, const std::string& bytes,
-                        std::chrono::milliseconds timeout) {
-  int fd = connectTo(socket);
-  if (fd < 0) return "";
-  sendAll(fd, bytes);
+std::string readUntilClose(int fd, std::chrono::milliseconds timeout) {
   std::string out;
   auto deadline = Clock::now() + timeout;
   char buf[65536];
@@ -117,6 +113,15 @@ std::string rawExchange(const std::string& socket, const std::string& bytes,
     if (n <= 0) break;
     out.append(buf, static_cast<size_t>(n));
   }
+  return out;
+}
+
+std::string rawExchange(const std::string& socket, const std::string& bytes,
+                        std::chrono::milliseconds timeout) {
+  int fd = connectTo(socket);
+  if (fd < 0) return "";
+  sendAll(fd, bytes);
+  std::string out = readUntilClose(fd, timeout);
   ::close(fd);
   return out;
 }

@@ -31,6 +31,8 @@ struct HttpReply {
 HttpReply httpRequest(const std::string& socket, const std::string& method, const std::string& path,
                       const std::string& body = "",
                       const std::vector<std::string>& extraHeaders = {});
+// Reads from `fd` until the peer closes or `timeout` passes; returns what came back.
+std::string readUntilClose(int fd, std::chrono::milliseconds timeout);
 // Sends raw bytes and reads until the server closes or `timeout`; returns what came back.
 std::string rawExchange(const std::string& socket, const std::string& bytes,
                         std::chrono::milliseconds timeout = std::chrono::seconds(5));
