@@ -31,7 +31,7 @@ Result<uint64_t> RouteTable::set(const std::string& host, const std::string& bac
 
 Result<uint64_t> RouteTable::remove(const std::string& host) {
   std::lock_guard lock(mutex_);
-  routes_.backends.erase(proxy::normalizeHost(host));
+  if (routes_.backends.erase(proxy::normalizeHost(host)) == 0) return 0;  // nothing to unroute
   return commit();
 }
 
@@ -50,6 +50,7 @@ std::optional<std::string> RouteTable::backendOf(const std::string& host) const 
 }
 
 Result<void> RouteTable::waitApplied(uint64_t generation, std::chrono::milliseconds timeout) const {
+  if (generation == 0) return {};  // no change was made
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     auto ack = proxy::readAck(ackFile_);

@@ -28,12 +28,14 @@ class RouteTable {
 
   // Points host at backend ("ip:port"); returns the generation that carries the change.
   Result<uint64_t> set(const std::string& host, const std::string& backend);
+  // Drops host's route; 0 when host had none (nothing changed, nothing to wait for).
   Result<uint64_t> remove(const std::string& host);
   // Hosts not in `keep` are dropped (agent start: routes of Spaces that are gone).
   Result<uint64_t> retain(const std::map<std::string, std::string>& keep);
   std::optional<std::string> backendOf(const std::string& host) const;
 
-  // Waits until the proxy serves `generation` (or a later one). ETIMEDOUT otherwise.
+  // Waits until the proxy serves `generation` (or a later one); generation 0 is no change.
+  // ETIMEDOUT otherwise.
   Result<void> waitApplied(uint64_t generation, std::chrono::milliseconds timeout) const;
 
  private:
