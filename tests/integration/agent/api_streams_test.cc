@@ -138,7 +138,7 @@ TEST_F(StreamsTest, EventsFollowChangesMadeByOtherClients) {
   // 200 when nothing runs; 202 while the supervisor still stops the paused Space's app.
   int deleted = agent_.call("DELETE", "/v1/spaces/alice/demo").status;
   ASSERT_TRUE(deleted == 200 || deleted == 202) << deleted;
-  // A paused Space's delete waits out supervisor.stop_grace (10 s) today: see the notes.
+  // The delete finishes once the paused Space's stop job has (a loaded machine may be slow).
   auto end = one.lineContaining("space.deleted", 30s);
   ASSERT_TRUE(end);
   EXPECT_NE(end->find("alice/demo"), std::string::npos);
