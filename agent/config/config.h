@@ -95,8 +95,8 @@ struct Builds {
   uint64_t timeoutSeconds = 3600;
   double cpus = 0;           // 0: the Space's flavor
   uint64_t memoryBytes = 0;  // 0: the Space's flavor
-  std::string baseImageGradio = "spacelet/python:3.10";
-  std::string baseImageStreamlit = "spacelet/python:3.10";
+  std::string baseImageGradio = "spacelet/python:3.11";
+  std::string baseImageStreamlit = "spacelet/python:3.11";
   std::string baseImageStatic = "spacelet/busybox:latest";
   std::string pipIndexUrl;  // empty: pip's default (PyPI)
   std::string wheelhouse;   // a local directory of wheels; used instead of an index when set
