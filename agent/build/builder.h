@@ -1,7 +1,8 @@
 // The Dockerfile builder: build(context, Dockerfile, options, log) -> a stored image.
 // Each RUN step runs in spacelet's sandbox (the OCI runtime at BuilderSettings::runtimePath)
-// in a user namespace, with no network, under the build's limits; its changes (the overlay
-// upper dir) become a layer. Steps are cached by parent, instruction and input content.
+// in a user namespace, in the build's network namespace (none: no network), under the
+// build's limits; its changes (the overlay upper dir) become a layer, within the store's
+// layer size limit. Steps are cached by parent, instruction and input content.
 // Thread-safety: one build per call; concurrent builds need distinct BuildOptions::id.
 #pragma once
 
@@ -24,7 +25,6 @@ struct BuildLimits {
   int64_t pids = 4096;
   int64_t cpuQuotaMicros = 200000;  // per 100 ms period: 2 CPUs
   std::chrono::seconds stepTimeout{3600};
-  int64_t maxLayerBytes = int64_t{32} << 30;
 };
 
 // Node-level settings, the same for every build.
@@ -37,7 +37,15 @@ struct BuilderSettings {
   // spacelet-build-<id>-<step>.scope in this slice (spacelet-run --systemd-cgroup), and
   // cgroupParent is not used.
   std::string systemdSlice;
-  std::string network = "none";  // "none": a fresh empty network namespace
+};
+
+// Where RUN steps are connected. Empty netnsPath: each step gets a fresh network namespace
+// with only loopback (no network). Otherwise every step joins this namespace (the agent
+// attaches one per build through netpolicy, with the Space's egress rule) and sees
+// resolvConf, when given, as a read-only /etc/resolv.conf that never reaches a layer.
+struct BuildNetwork {
+  std::string netnsPath;
+  std::string resolvConf;
 };
 
 struct BuildOptions {
@@ -54,6 +62,7 @@ struct BuildOptions {
   bool noCache = false;  // restart --factory
   BuildLimits limits;
   image::IdRange ids{100000, 65536};  // the build's user namespace
+  BuildNetwork network;
 };
 
 // Where progress and RUN output go, line by line. Secret values never reach it: the builder

@@ -160,9 +160,13 @@ Result<std::vector<std::string>> contextSources(BuildRun& run, const Instruction
   std::vector<std::string> all;
   for (const auto& s : spec.sources) {
     if (isUrl(s)) {
+      std::string network = run.options.network.netnsPath.empty()
+                                ? "this build has no network"
+                                : "it has the Space's egress policy";
       return failInvalid(ins.where() + ": remote source '" + s +
-                         "' is refused: builds have no network; download it in a RUN step "
-                         "through the egress policy, or add the file to the repository");
+                         "' is refused: spacelet does not fetch URLs for ADD; download it in a "
+                         "RUN step (e.g. RUN wget -O /dest '" +
+                         s + "'; " + network + ") or add the file to the repository");
     }
     auto paths = run.context.resolve(s);
     if (!paths) return fail(std::move(paths).error().withContext(ins.where()));

@@ -66,8 +66,10 @@ json linuxSection(const RunSpec& spec) {
   json idmap =
       json::array({{{"containerID", 0}, {"hostID", spec.ids.hostId}, {"size", spec.ids.count}}});
   json ns = json::array();
-  for (const char* type : {"pid", "ipc", "uts", "mount", "network", "user"})
-    ns.push_back({{"type", type}});
+  for (const char* type : {"pid", "ipc", "uts", "mount", "user"}) ns.push_back({{"type", type}});
+  json network = {{"type", "network"}};
+  if (!spec.netnsPath.empty()) network["path"] = spec.netnsPath;
+  ns.push_back(network);
   return {{"uidMappings", idmap},
           {"gidMappings", idmap},
           {"namespaces", ns},

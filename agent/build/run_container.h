@@ -33,11 +33,13 @@ struct RunSpec {
   BuildLimits limits;
   std::string cgroupsPath;  // absolute
   std::vector<BindMount> binds;
+  std::string netnsPath;  // the network namespace to join; empty: a fresh one (no network)
 };
 
-// The build container: user namespace mapped to `ids`, fresh pid/ipc/uts/mount/network
-// namespaces (no network), Docker's default capabilities inside the namespace, the default
-// seccomp profile, masked /proc paths and the build limits as cgroup resources.
+// The build container: user namespace mapped to `ids`, fresh pid/ipc/uts/mount namespaces,
+// the build's network namespace (or a fresh empty one), Docker's default capabilities inside
+// the namespace, the default seccomp profile, masked /proc paths and the build limits as
+// cgroup resources.
 nlohmann::json buildContainerConfig(const RunSpec& spec);
 
 struct ContainerExit {

@@ -1,6 +1,6 @@
 // The RUN step: its command line (shell form, exec form, heredocs), its --mount flags
-// (secrets and caches), the build container around it, and the mount points the runtime
-// leaves behind, removed so they never reach a layer.
+// (secrets and caches) and the build network's resolv.conf, the build container around it,
+// and the mount points the runtime leaves behind, removed so they never reach a layer.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -139,6 +139,12 @@ Result<std::vector<BindMount>> stepMounts(BuildRun& run, const Instruction& ins,
     return failInvalid(ins.where() + ": --network='" + ins.flag("network") +
                        "' is not allowed in builds");
   }
+  if (!run.options.network.resolvConf.empty()) {
+    // Outside the upper dir and read-only, like Docker's: never part of a layer.
+    std::string file = dir + "/resolv.conf";
+    SPACELET_TRY(writeFileAtomicAt(AT_FDCWD, file, run.options.network.resolvConf, 0644));
+    binds.push_back({file, "/etc/resolv.conf", true});
+  }
   return binds;
 }
 
@@ -200,7 +206,8 @@ Result<void> executeRun(BuildRun& run, const StageState& state, const Instructio
                run.options.ids,
                run.options.limits,
                buildCgroupsPath(run.settings, run.options.id + "-" + std::to_string(run.step)),
-               *binds};
+               *binds,
+               run.options.network.netnsPath};
   auto config = buildContainerConfig(spec);
   config["root"]["path"] = root.path();
   SPACELET_TRY(
@@ -212,7 +219,7 @@ Result<void> executeRun(BuildRun& run, const StageState& state, const Instructio
                    run.options.id + "-" + std::to_string(run.step), run.options.limits.stepTimeout,
                    [&](std::string_view line) { run.log(line); });
   for (const auto& b : *binds) {
-    if (b.source.starts_with(root.dir())) ::unlink(b.source.c_str());  // secrets
+    if (b.source.starts_with(root.dir())) ::unlink(b.source.c_str());  // secrets, resolv.conf
   }
   removeCreatedMountPoints(root.upper(), points);
   if (!exit) return fail(std::move(exit).error().withContext(ins.where()));

@@ -91,7 +91,8 @@ void appendLayer(StageState& state, const Instruction& ins, const CacheEntry& en
   state.config.history.push_back({ins.text, false});
 }
 
-Result<CacheEntry> runAndPack(BuildRun& run, StageState& state, const FsAction& action) {
+Result<CacheEntry> runAndPack(BuildRun& run, StageState& state, const Instruction& ins,
+                              const FsAction& action) {
   auto root = StepRoot::mount(run, state, "step-" + std::to_string(run.step));
   if (!root) return fail(std::move(root).error());
   SPACELET_TRY(action(*root));
@@ -101,8 +102,11 @@ Result<CacheEntry> runAndPack(BuildRun& run, StageState& state, const FsAction& 
   image::PackOptions pack;
   pack.idShift = run.options.ids.hostId;
   pack.idCount = run.options.ids.count;
+  pack.maxBytes = run.store.options().unpack.limits.maxLayerBytes;
   auto packed = image::packLayer(upper->get(), run.store.blobs(), pack);
-  if (!packed) return fail(std::move(packed).error());
+  if (!packed) {
+    return fail(std::move(packed).error().withContext(ins.where()));
+  }
   auto dir = openAt(AT_FDCWD, run.scratch, O_RDONLY | O_DIRECTORY);
   if (dir) (void)image::removeTreeAt(dir->get(), "step-" + std::to_string(run.step));
   return CacheEntry{packed->blob, packed->diffId};
@@ -122,7 +126,7 @@ Result<void> filesystemStep(BuildRun& run, StageState& state, const Instruction&
       return {};
     }
   }
-  auto entry = runAndPack(run, state, action);
+  auto entry = runAndPack(run, state, ins, action);
   if (!entry) return fail(std::move(entry).error());
   SPACELET_TRY(run.cache.store(key, *entry));
   appendLayer(state, ins, *entry);

@@ -1,6 +1,8 @@
 // Store pruning and watermarks (see store_maintenance.h).
 #include "agent/build/store_maintenance.h"
 
+#include <cmath>
+
 namespace spacelet::agent::build {
 namespace {
 
@@ -109,6 +111,24 @@ Result<PruneReport> enforceWatermarks(image::ImageStore& store, const BuildCache
     if (image::bytesOverWatermark(*usage, {marks.low, marks.low}) == 0) break;
   }
   return report;
+}
+
+Result<PruneReport> makeRoomForBuild(image::ImageStore& store, const BuildCache& cache,
+                                     const std::set<std::string>& imagesInUse,
+                                     const image::Watermarks& marks) {
+  auto report = enforceWatermarks(store, cache, imagesInUse, marks);
+  if (!report) return fail(std::move(report).error());
+  auto usage = image::diskUsage(store.options().root);
+  if (!usage) return fail(std::move(usage).error());
+  if (image::bytesOverWatermark(*usage, {marks.high, marks.high}) == 0) return report;
+  auto percent = [](double fraction) { return std::to_string(std::lround(fraction * 100)); };
+  double used = 1.0 - static_cast<double>(usage->availableBytes) /
+                          static_cast<double>(std::max<int64_t>(usage->totalBytes, 1));
+  return fail(Error{ENOSPC, "disk full: the image store's filesystem is " + percent(used) +
+                                "% used, above the high watermark of " + percent(marks.high) +
+                                "% (builds.disk_high_watermark) after pruning the build cache "
+                                "and unused images; free space on it or remove images "
+                                "(spacectl image ls, image rm, image prune --all)"});
 }
 
 }  // namespace spacelet::agent::build

@@ -1,6 +1,7 @@
 // Keeping the node's image store within its disk budget: `spacectl image prune` (dangling
 // images, unreferenced blobs; with `all`, also the build cache and images no Space uses)
-// and the watermark check the agent runs before each build and periodically.
+// and the watermark check the agent runs periodically and, failing a build that cannot fit,
+// before each build.
 #pragma once
 
 #include <set>
@@ -34,5 +35,11 @@ Result<PruneReport> pruneStore(image::ImageStore& store, const BuildCache& cache
 Result<PruneReport> enforceWatermarks(image::ImageStore& store, const BuildCache& cache,
                                       const std::set<std::string>& imagesInUse,
                                       const image::Watermarks& marks);
+
+// Before a build: enforceWatermarks, then fails with ENOSPC and a "disk full" reason when the
+// store's filesystem is still above the high mark (the build would only fill it further).
+Result<PruneReport> makeRoomForBuild(image::ImageStore& store, const BuildCache& cache,
+                                     const std::set<std::string>& imagesInUse,
+                                     const image::Watermarks& marks);
 
 }  // namespace spacelet::agent::build

@@ -49,8 +49,7 @@ Result<void> checkSize(const EntryInfo& e, const UnpackLimits& limits, int64_t t
   }
   if (totalSoFar + e.size > limits.maxLayerBytes) {
     return failInvalid("layer grows past " + std::to_string(limits.maxLayerBytes) +
-                       " bytes at entry " + quoted(e.path) +
-                       " (images.layer_limits.max_layer_bytes)");
+                       " bytes at entry " + quoted(e.path) + " (builds.max_layer_bytes)");
   }
   return {};
 }

@@ -85,6 +85,7 @@ struct Packer {
   const PackOptions& options;
   std::map<std::pair<dev_t, ino_t>, std::string> seenInodes;  // hard links
   int64_t entries = 0;
+  int64_t bytes = 0;  // file data so far
 };
 
 Result<int64_t> shiftId(const Packer& p, int64_t id, const std::string& path) {
@@ -212,6 +213,11 @@ Result<void> addEntry(Packer& p, int dirFd, const std::string& name, const std::
   if (S_ISFIFO(st.st_mode)) {
     archive_entry_set_filetype(e.get(), AE_IFIFO);
     return writeHeader(p, e.get());
+  }
+  p.bytes += st.st_size;
+  if (p.bytes > p.options.maxBytes) {
+    return failInvalid("the layer grows past " + std::to_string(p.options.maxBytes) +
+                       " bytes at '" + path + "' (builds.max_layer_bytes)");
   }
   archive_entry_set_filetype(e.get(), AE_IFREG);
   archive_entry_set_size(e.get(), st.st_size);

@@ -19,6 +19,9 @@ struct PackOptions {
   int64_t idShift = 0;
   int64_t idCount = int64_t{1} << 32;
   int gzipLevel = 1;  // 0 stores an uncompressed tar; builds favour speed
+  // The most file data the layer may hold (the unpack limit, so that what is packed can be
+  // unpacked); packing stops with an error naming the file that crosses it.
+  int64_t maxBytes = int64_t{32} << 30;
 };
 
 struct PackedLayer {

@@ -55,7 +55,6 @@ void BuildFixture::SetUp() {
   settings_.workRoot = *dir_ / "work";
   settings_.cacheRoot = *dir_ / "cache";
   settings_.cgroupParent = cgroup;
-  settings_.network = "none";
   context_ = *dir_ / "context";
   fs::create_directories(context_);
 }

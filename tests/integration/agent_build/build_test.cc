@@ -152,6 +152,24 @@ TEST_F(BuilderTest, FailingRunNamesTheLine) {
   EXPECT_NE(log_.find("about to fail"), std::string::npos) << log_;
 }
 
+// A step's changes are held to the store's layer limit (builds.max_layer_bytes) when they
+// are packed, so that no build makes a layer the store would refuse to unpack.
+TEST_F(BuilderTest, StepLayerOverTheLimitFailsNamingTheLine) {
+  image::StoreOptions options{*dir_ / "store", 0, {}};
+  options.unpack.limits.maxLayerBytes = 4 << 20;  // the busybox base layer is about 2 MiB
+  store_.reset();
+  auto store = image::ImageStore::open(options);
+  ASSERT_TRUE(store) << store.error().message;
+  store_.emplace(std::move(*store));
+  ASSERT_TRUE(runBuild("FROM busybox-test\nRUN dd if=/dev/zero of=/fits bs=1M count=3\n")) << log_;
+  auto big = runBuild("FROM busybox-test\nRUN dd if=/dev/zero of=/big bs=1M count=5\n");
+  ASSERT_FALSE(big);
+  EXPECT_NE(big.error().message.find("Dockerfile line 2: RUN: pack layer: the layer grows past "
+                                     "4194304 bytes at 'big' (builds.max_layer_bytes)"),
+            std::string::npos)
+      << big.error().message;
+}
+
 TEST_F(BuilderTest, RunHasNoNetwork) {
   auto result = runBuild(
       "FROM busybox-test\nRUN ip -o link | grep -v ' lo:' | wc -l > /links && "
@@ -213,8 +231,11 @@ TEST_F(BuilderTest, MaliciousContextIsRefused) {
       << dotdot.error().message;
   auto url = runBuild("FROM busybox-test\nADD https://example.com/x.tar /x/\n");
   ASSERT_FALSE(url);
-  EXPECT_NE(url.error().message.find("remote source 'https://example.com/x.tar' is refused"),
-            std::string::npos);
+  EXPECT_NE(url.error().message.find("line 2: ADD: remote source 'https://example.com/x.tar' "
+                                     "is refused: spacelet does not fetch URLs for ADD; download "
+                                     "it in a RUN step"),
+            std::string::npos)
+      << url.error().message;
   // A symlink inside a copied directory that climbs out is refused by name...
   auto nested = runBuild("FROM busybox-test\nCOPY app/ /app/\n");
   ASSERT_FALSE(nested);

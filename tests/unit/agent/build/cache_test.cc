@@ -1,6 +1,6 @@
 // Unit tests of the pure parts of the builder: stages and ARG scoping, config-only
 // instructions, cache keys and records, .dockerignore, user lookup, the build container's
-// spec, and `image prune` over a temp store.
+// spec, and the pre-build disk check over a temp store.
 #include <gtest/gtest.h>
 
 #include "agent/build/build_cache.h"
@@ -140,6 +140,48 @@ TEST(BuildContainer, IsolatedAndLimited) {
   EXPECT_TRUE(c["linux"].contains("seccomp"));
   EXPECT_EQ(c["mounts"].back()["destination"], "/run/secrets/t");
   EXPECT_NE(c["mounts"].back()["options"].dump().find("\"ro\""), std::string::npos);
+}
+
+// Without a network the step gets a fresh namespace; with one it joins the build's.
+TEST(BuildContainer, JoinsTheBuildNetworkWhenGivenOne) {
+  auto networkOf = [](const nlohmann::json& config) {
+    for (const auto& n : config["linux"]["namespaces"]) {
+      if (n["type"] == "network") return n;
+    }
+    return nlohmann::json();
+  };
+  RunSpec spec;
+  spec.args = {"/bin/true"};
+  EXPECT_EQ(networkOf(buildContainerConfig(spec)), nlohmann::json({{"type", "network"}}));
+  spec.netnsPath = "/run/spacelet/netns/sp-abc";
+  EXPECT_EQ(networkOf(buildContainerConfig(spec)),
+            nlohmann::json({{"type", "network"}, {"path", "/run/spacelet/netns/sp-abc"}}));
+}
+
+// The pre-build check on the real filesystem of a temp store: a high mark below what the
+// filesystem already uses cannot be met by pruning (the store holds nothing), so the build
+// is refused as "disk full"; a mark at 100% leaves room.
+TEST(MakeRoomForBuild, RefusesABuildAboveTheHighMarkAfterPruning) {
+  spacelet::testing::TempDir dir;
+  auto store = image::ImageStore::open({dir.path() + "/images", 0, {}});
+  ASSERT_TRUE(store) << store.error().message;
+  BuildCache cache(dir.path() + "/cache");
+  ASSERT_TRUE(cache.init());
+  auto usage = image::diskUsage(dir.path());
+  ASSERT_TRUE(usage);
+  double used =
+      1.0 - static_cast<double>(usage->availableBytes) / static_cast<double>(usage->totalBytes);
+  ASSERT_GT(used, 0.0);
+  auto refused = makeRoomForBuild(*store, cache, {}, {used / 2, used / 4});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ENOSPC);
+  EXPECT_NE(refused.error().message.find("disk full: the image store's filesystem is"),
+            std::string::npos)
+      << refused.error().message;
+  EXPECT_NE(refused.error().message.find("(builds.disk_high_watermark)"), std::string::npos);
+  auto room = makeRoomForBuild(*store, cache, {}, {1.0, 0.99});
+  ASSERT_TRUE(room) << room.error().message;
+  EXPECT_EQ(room->imagesRemoved + room->cacheRecordsRemoved, 0);
 }
 
 TEST(OwnCgroup, PrefersMemoryOnHybridAndTheUnifiedPathOnV2) {

@@ -266,6 +266,24 @@ TEST(LayerPack, RefusesOwnersOutsideTheIdRange) {
   EXPECT_NE(packed.error().message.find("outside the build's user namespace"), std::string::npos);
 }
 
+TEST(LayerPack, StopsAtTheSizeLimitNamingTheFile) {
+  TempDir dir;
+  fs::create_directories(dir / "src");
+  std::ofstream(dir / "src/a") << std::string(600, 'a');
+  std::ofstream(dir / "src/b") << std::string(600, 'b');
+  auto store = BlobStore::open(dir / "store");
+  auto srcFd = openAt(AT_FDCWD, dir / "src", O_RDONLY | O_DIRECTORY);
+  PackOptions options;
+  options.maxBytes = 1200;
+  ASSERT_TRUE(packLayer(srcFd->get(), *store, options));
+  options.maxBytes = 1000;
+  auto packed = packLayer(srcFd->get(), *store, options);
+  ASSERT_FALSE(packed);
+  EXPECT_NE(packed.error().message.find("grows past 1000 bytes at 'b' (builds.max_layer_bytes)"),
+            std::string::npos)
+      << packed.error().message;
+}
+
 // Found by tests/fuzz/layer_fuzzer: a damaged gzip stream for which libarchive reports an
 // error without a message; unpacking must fail cleanly, not crash.
 TEST(LayerUnpack, DamagedStreamWithoutErrorMessageFailsCleanly) {
