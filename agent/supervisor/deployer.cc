@@ -206,10 +206,7 @@ Result<void> Deployer::buildImage(const git::SpaceConfig& config) {
   options.limits.cpuQuotaMicros = static_cast<int64_t>(req_.space.flavor.cpus * 100000);
   options.limits.stepTimeout = node_.buildTimeout;
   options.ids = req_.space.ids;
-  if (node_.buildSlots) node_.buildSlots->acquire();
-  auto built = build::build(*node_.images, node_.builder, options,
-                            [this](std::string_view line) { buildLog(line); });
-  if (node_.buildSlots) node_.buildSlots->release();
+  auto built = runBuild(std::move(options));
   if (!built) {
     auto paths = deploymentPaths(node_.stateDir, req_.space.id, record_.seq);
     auto tail = readLastLines(paths.buildLog, node_.logTailLines);
@@ -223,6 +220,46 @@ Result<void> Deployer::buildImage(const git::SpaceConfig& config) {
            " steps cached)");
   changed();
   return {};
+}
+
+// In a build slot, after the disk check, with the build's own network, released whatever
+// the outcome.
+Result<build::BuildResult> Deployer::runBuild(build::BuildOptions options) {
+  if (node_.buildSlots) node_.buildSlots->acquire();
+  auto built = [&]() -> Result<build::BuildResult> {
+    if (node_.makeRoomForBuild) SPACELET_TRY(node_.makeRoomForBuild());
+    auto network = attachBuildNetwork();
+    if (!network) return fail(std::move(network).error().withContext("attach the build's network"));
+    options.network = *network;
+    return build::build(*node_.images, node_.builder, options,
+                        [this](std::string_view line) { buildLog(line); });
+  }();
+  releaseBuildNetwork();
+  if (node_.buildSlots) node_.buildSlots->release();
+  return built;
+}
+
+// RUN steps get the Space's egress rule in a namespace of their own (never the serving
+// deployment's, which keeps serving during the build). Without a NetPolicy: no network.
+Result<build::BuildNetwork> Deployer::attachBuildNetwork() {
+  if (!node_.network) return build::BuildNetwork{};
+  if (node_.networkReady) SPACELET_TRY(node_.networkReady());
+  auto net = node_.network->attach({buildNetworkKey(req_.space.id, record_.seq), 0});
+  if (!net) return fail(std::move(net).error());
+  buildNetworkAttached_ = true;
+  std::string ports;
+  for (uint16_t port : node_.network->config().egressTcpPorts)
+    ports += (ports.empty() ? "" : ", ") + std::to_string(port);
+  buildLog("spacelet: build network " + net->spaceIpv4.toString() +
+           " (the Space's egress policy: DNS to the node's resolver, TCP " + ports + ")");
+  return build::BuildNetwork{net->netnsPath, net->resolvConf};
+}
+
+void Deployer::releaseBuildNetwork() {
+  if (!buildNetworkAttached_) return;
+  buildNetworkAttached_ = false;
+  auto released = node_.network->release(buildNetworkKey(req_.space.id, record_.seq));
+  if (!released) buildLog("spacelet: release the build network: " + released.error().message);
 }
 
 Result<image::Image> Deployer::builtImage() {
@@ -315,6 +352,7 @@ void Deployer::cleanUp() {
   bundleMade_ = false;
   if (networkAttached_) (void)node_.network->release(networkKey(req_.space.id, record_.seq));
   networkAttached_ = false;
+  releaseBuildNetwork();
 }
 
 }  // namespace spacelet::agent::supervisor

@@ -1,7 +1,8 @@
 // One deployment, run on a worker thread as a list of named steps:
-//   1 export the commit   2 read its config   3 build   4 bundle (with the Space's env, flavor
-//   limits and decision 8's defaults)   5 attach its network   6 start the container under its
-//   monitor   7 probe health
+//   1 export the commit   2 read its config   3 build (its RUN steps in a network of their
+//   own with the Space's egress rule, released when the build ends)   4 bundle (with the
+//   Space's env, flavor limits and decision 8's defaults)   5 attach its network   6 start the
+//   container under its monitor   7 probe health
 // Switching traffic and stopping the old deployment are the supervisor's (they need the old
 // one). Jobs that reuse a build (restart, rollback, resume) start at step 4. Each step's
 // failure names it; the log tail goes with build and start failures.
@@ -55,6 +56,9 @@ struct NodeServices {
   // Makes sure the node's nftables table exists before the first attach (the supervisor
   // reconciles lazily, so an agent that never deploys leaves nftables alone).
   std::function<Result<void>()> networkReady;
+  // Before each build: prunes above the disk high watermark, and fails ("disk full") when the
+  // image store is still above it. Unset: no check.
+  std::function<Result<void>()> makeRoomForBuild;
   size_t logTailLines = 20;
 };
 
@@ -104,6 +108,9 @@ class Deployer {
   void ensureBaseImage();
   Result<void> buildImage(const git::SpaceConfig& config);
   Result<std::string> dockerfileFor(const git::SpaceConfig& config);
+  Result<build::BuildResult> runBuild(build::BuildOptions options);
+  Result<build::BuildNetwork> attachBuildNetwork();
+  void releaseBuildNetwork();
   Result<image::Image> builtImage();
   Result<void> makeBundle(const image::Image& image, const netpolicy::SpaceNetwork& net);
   Result<netpolicy::SpaceNetwork> attachNetwork();
@@ -120,6 +127,7 @@ class Deployer {
   std::optional<monitor::LogWriter> buildLog_;
   bool bundleMade_ = false;
   bool networkAttached_ = false;
+  bool buildNetworkAttached_ = false;
 };
 
 }  // namespace spacelet::agent::supervisor

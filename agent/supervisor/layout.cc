@@ -72,6 +72,18 @@ std::string networkKey(const store::SpaceId& id, int64_t seq) {
   return id.str() + "#" + std::to_string(seq);
 }
 
+namespace {
+constexpr std::string_view kBuildSuffix = "#build";
+}  // namespace
+
+std::string buildNetworkKey(const store::SpaceId& id, int64_t seq) {
+  return networkKey(id, seq) + std::string(kBuildSuffix);
+}
+
+bool isBuildNetworkKey(std::string_view key) {
+  return key.ends_with(kBuildSuffix);
+}
+
 std::string imageName(const store::SpaceId& id, int64_t seq) {
   return "spacelet-space/" + id.author + "/" + id.name + ":" + std::to_string(seq);
 }

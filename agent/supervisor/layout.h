@@ -45,6 +45,11 @@ std::optional<ContainerRef> parseContainerId(std::string_view containerId);
 // The key a deployment's network is attached under (each deployment has its own netns, so
 // the old and the new one can both listen on app_port during the switch).
 std::string networkKey(const store::SpaceId& id, int64_t seq);
+// The key a deployment's build is attached under while its RUN steps run: its own namespace
+// and addresses, so the serving deployment is untouched. No build outlives the agent, so at
+// start every lease with such a key is stale.
+std::string buildNetworkKey(const store::SpaceId& id, int64_t seq);
+bool isBuildNetworkKey(std::string_view key);
 // The image a deployment's build is stored as (kept for rollbacks until history drops it).
 std::string imageName(const store::SpaceId& id, int64_t seq);
 // Hugging Face's host form: "<author>-<name>.<domain>", lowercased, '.' and '_' as '-'.

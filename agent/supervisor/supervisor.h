@@ -104,6 +104,7 @@ class Supervisor : public api::SpaceLifecycle {
   void removeUnknownContainers();
   Result<void> reconcileNetwork(bool atStart);
   Result<void> networkReady();
+  Result<void> makeRoomForBuild();
   // GPUs (supervisor_gpus.cc), on the loop thread.
   Result<void> openGpus();
   std::optional<std::vector<gpu::Gpu>> gpusForPending(const store::SpaceId& id);

@@ -1,11 +1,13 @@
-// The supervisor's jobs, on worker threads: deploy (through a Deployer), switch the route and
-// retire the old deployment, recover a crashed app, stop. And the loop-thread side of a crash:
-// the monitor's exit, the reason, the backoff (see supervisor.h).
+// The supervisor's jobs, on worker threads: deploy (through a Deployer, after the disk check
+// a build needs), switch the route and retire the old deployment, recover a crashed app,
+// stop. And the loop-thread side of a crash: the monitor's exit, the reason, the backoff (see
+// supervisor.h).
 #include <sys/epoll.h>
 #include <sys/stat.h>
 
 #include <filesystem>
 
+#include "agent/build/store_maintenance.h"
 #include "agent/bundle/bundle.h"
 #include "agent/store/clock.h"
 #include "agent/store/space_paths.h"
@@ -13,6 +15,7 @@
 #include "agent/supervisor/health_probe.h"
 #include "agent/supervisor/layout.h"
 #include "agent/supervisor/log_tail.h"
+#include "agent/supervisor/node_images.h"
 #include "agent/supervisor/supervisor.h"
 #include "agent/supervisor/supervisor_state.h"
 #include "spacelet/base/log.h"
@@ -82,6 +85,33 @@ void Supervisor::saveRecord(const store::SpaceId& id, const Deployment& record) 
   if (it == spaces_.end()) return;
   if (Deployment* d = it->second->history.find(record.seq)) *d = record;
   (void)it->second->history.save(historyPath(options_.node.stateDir, id));
+}
+
+// Before a build (on its worker): the watermark check with what no pruning may remove, the
+// images Spaces' deployments use and the recipes' bases.
+Result<void> Supervisor::makeRoomForBuild() {
+  std::vector<store::SpaceId> ids;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, _] : spaces_) ids.push_back(id);
+  }
+  const build::RecipeSettings& r = options_.node.recipes;
+  std::set<std::string> kept = {r.gradioBase, r.streamlitBase, r.staticBase};
+  for (const auto& [image, _] : imagesUsedBySpaces(options_.node.stateDir, ids)) kept.insert(image);
+  image::Watermarks marks;
+  if (auto config = options_.config ? options_.config() : nullptr) {
+    marks = {static_cast<double>(config->builds.diskHighWatermark) / 100,
+             static_cast<double>(config->builds.diskLowWatermark) / 100};
+  }
+  auto report = build::makeRoomForBuild(
+      *options_.node.images, build::BuildCache(options_.node.builder.cacheRoot), kept, marks);
+  if (!report) return fail(std::move(report).error());
+  if (report->imagesRemoved > 0 || report->cacheRecordsRemoved > 0) {
+    log::info("images: over the disk high watermark before a build; removed " +
+              std::to_string(report->imagesRemoved) + " images and " +
+              std::to_string(report->cacheRecordsRemoved) + " build cache records");
+  }
+  return {};
 }
 
 void Supervisor::runDeploy(const store::SpaceId& id, const Job& job, const SpaceSnapshot& space,

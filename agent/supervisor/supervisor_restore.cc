@@ -70,6 +70,7 @@ std::optional<config::Flavor> Supervisor::snapshotFlavor(const store::SpaceId& i
 
 Result<void> Supervisor::start() {
   options_.node.networkReady = [this] { return networkReady(); };
+  options_.node.makeRoomForBuild = [this] { return makeRoomForBuild(); };
   auto ranges = IdRanges::load(options_.node.stateDir + "/id-ranges.json", options_.idRanges);
   if (!ranges) return fail(std::move(ranges).error());
   idRanges_ = std::move(*ranges);
@@ -248,6 +249,13 @@ Result<void> Supervisor::reconcileNetwork(bool atStart) {
     networkReconciled_ = true;
   }
   if (!atStart) return {};
+  // Builds the previous agent was running when it died: their network is gone (reconcile),
+  // and their addresses are freed.
+  for (const auto& lease : leases ? *leases : std::vector<netpolicy::SpaceStatus>{}) {
+    if (!isBuildNetworkKey(lease.network.spaceId)) continue;
+    if (auto released = options_.node.network->release(lease.network.spaceId); !released)
+      log::warning("release the network of an interrupted build: " + released.error().message);
+  }
   auto generation = options_.routes->retain(routes);
   if (!generation) return fail(std::move(generation).error());
   return {};

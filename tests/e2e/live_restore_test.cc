@@ -2,7 +2,7 @@
 // restarted agent re-adopts the same container (no restart, no duplicate, stage RUNNING) and
 // still deploys the next push. `kill -9` during a build: the restarted agent marks the
 // interrupted deployment, deploys the commit again, and the Space serves with one container
-// and no build left behind.
+// and no build left behind (nor the network lease the build's RUN steps had).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -67,21 +67,41 @@ TEST(E2eLiveRestore, KillNineWhileServingKeepsServingAndTheRestartedAgentReadopt
       << node.describe(id);
 }
 
+// The network leases netpolicy keeps in the agent's state (one JSON file each) whose key
+// is a build's ("<author>/<name>#<seq>#build").
+int buildLeases(SpaceNode& node) {
+  int found = 0;
+  std::error_code ec;
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(node.agent().stateDir() + "/net", ec)) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path());
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (text.find("#build\"") != std::string::npos) ++found;
+  }
+  return found;
+}
+
 TEST(E2eLiveRestore, KillNineDuringABuildRedoesTheDeploymentAfterTheRestart) {
   SpaceNode node;
   ASSERT_EQ(node.start(), "");
   std::string id = node.spaceId("killbuild");
   ASSERT_EQ(node.spacectl({"create", id, "--sdk", "docker"}).status, 0);
+  // The RUN step has the build's network: an eth0 address and the node's resolver.
   auto pushed =
-      node.push(id, dockerSpace("built after all", serveScript(), "RUN sleep 4\n"), "slow build");
+      node.push(id,
+                dockerSpace("built after all", serveScript(),
+                            "RUN ip -o -4 addr show eth0 && cat /etc/resolv.conf && sleep 4\n"),
+                "slow build");
   ASSERT_EQ(pushed.status, 0) << pushed.output;
+  std::string buildLog = "spaces/" + id + "/deployments/1/build.log";
   ASSERT_TRUE(eventually(
-      [&] {
-        return node.stateFile("spaces/" + id + "/deployments/1/build.log").find("RUN sleep 4") !=
-               std::string::npos;
-      },
-      120s))
-      << node.describe(id);
+      [&] { return node.stateFile(buildLog).find("nameserver ") != std::string::npos; }, 120s))
+      << node.describe(id) << node.stateFile(buildLog);
+  EXPECT_NE(node.stateFile(buildLog).find("spacelet: build network "), std::string::npos);
+  EXPECT_NE(node.stateFile(buildLog).find("eth0"), std::string::npos) << node.stateFile(buildLog);
+  EXPECT_NE(node.stateFile(buildLog).find(" inet "), std::string::npos);
+  EXPECT_EQ(buildLeases(node), 1);
   node.kill9Agent();
 
   ASSERT_EQ(node.restartAgent(), "");
@@ -111,6 +131,9 @@ TEST(E2eLiveRestore, KillNineDuringABuildRedoesTheDeploymentAfterTheRestart) {
   for (std::string line; std::getline(mountinfo, line);) {
     EXPECT_EQ(line.find(" " + work + "/"), std::string::npos) << line;
   }
+  // The interrupted build's lease was released at start, and the redone build released its
+  // own when it ended.
+  EXPECT_EQ(buildLeases(node), 0);
 }
 
 }  // namespace

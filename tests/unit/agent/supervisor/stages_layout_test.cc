@@ -64,6 +64,10 @@ TEST(Layout, NamesAndPaths) {
   EXPECT_EQ(buildId(id, 7), "alice--my-app--7-0-build");
   EXPECT_FALSE(parseContainerId(buildId(id, 7)));
   EXPECT_EQ(networkKey(id, 7), "alice/my-app#7");
+  // A build's network never shares the serving deployment's key (nor its namespace).
+  EXPECT_EQ(buildNetworkKey(id, 7), "alice/my-app#7#build");
+  EXPECT_TRUE(isBuildNetworkKey(buildNetworkKey(id, 7)));
+  EXPECT_FALSE(isBuildNetworkKey(networkKey(id, 7)));
   EXPECT_EQ(imageName(id, 7), "spacelet-space/alice/my-app:7");
   EXPECT_EQ(spaceHost(store::SpaceId{"Alice", "my_app.v2"}, "localhost"),
             "alice-my-app-v2.localhost");
