@@ -71,6 +71,7 @@ struct Network {
   std::string ipv6Prefix;              // empty: no IPv6 for Spaces
   std::vector<std::string> resolvers;  // empty: the node's /etc/resolv.conf
   std::string nodeNetns;  // the namespace that plays the node (tests, demos); empty: the agent's
+  uint64_t nftTimeoutSeconds = 10;  // a table change that takes longer is killed
 };
 
 // The node's front proxy (spacelet-proxy): each Space is served at "<author>-<name>.<domain>".

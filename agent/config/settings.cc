@@ -105,6 +105,8 @@ Table makeTable() {
       "DNS servers Spaces may query ([]: the node's /etc/resolv.conf).");
   add(t, "network.node_netns", &C::network, &Network::nodeNetns, AbsolutePath{true}, kRestart,
       "Network namespace that plays the node (\"\": the agent's own; tests and demos set one).");
+  add(t, "network.nft_timeout", &C::network, &Network::nftTimeoutSeconds, Seconds{1, 600}, kRestart,
+      "A firewall table change (nft) that takes longer fails and is killed.");
   // proxy
   add(t, "proxy.listen", &C::proxy, &Proxy::listen, Text{}, kRestart,
       "Where the front proxy serves every Space (IP:port).");

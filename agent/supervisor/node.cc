@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <semaphore>
 #include <sstream>
 
@@ -13,6 +12,7 @@
 #include "agent/daemon/cgroup_placement.h"
 #include "agent/monitor/monitor_state.h"
 #include "agent/supervisor/node_images.h"
+#include "agent/supervisor/node_network.h"
 #include "agent/supervisor/supervisor.h"
 #include "spacelet/base/file_io.h"
 #include "spacelet/base/log.h"
@@ -66,43 +66,20 @@ Result<void> makeDir(const std::string& path, mode_t mode) {
   return {};
 }
 
-// The node's resolvers: the configured ones, or the nameservers of /etc/resolv.conf.
-std::vector<std::string> resolvers(const config::Config& c) {
-  if (!c.network.resolvers.empty()) return c.network.resolvers;
-  std::vector<std::string> out;
-  std::ifstream in("/etc/resolv.conf");
-  for (std::string line; std::getline(in, line);) {
-    std::istringstream words(line);
-    std::string key, value;
-    if (words >> key >> value && key == "nameserver" && value.find(':') == std::string::npos) {
-      out.push_back(value);
-    }
-  }
-  return out;
-}
-
 Result<std::unique_ptr<netpolicy::NetPolicy>> openNetwork(const config::Config& c,
                                                           const std::string& exeDir) {
-  netpolicy::Config net;
-  net.nodeNetns = c.network.nodeNetns;
+  std::string resolvConf;
+  if (c.network.resolvers.empty()) {
+    auto text = readFileAt(AT_FDCWD, "/etc/resolv.conf");
+    if (text) resolvConf = std::move(*text);
+  }
   // The nft helper beside the agent (a build tree, the package's libexec dir); else
   // netpolicy's default path, whose absence its startup check reports.
-  if (auto helper = findHelper(exeDir, "spacelet-nft-helper", "netpolicy"); !helper.empty()) {
-    net.nftHelperPath = helper;
-  }
-  net.netnsDir = c.paths.runDir + "/netns";
-  net.stateDir = c.paths.stateDir + "/net";
-  auto pool = netpolicy::Prefix::parse(c.network.ipv4Pool);
-  if (!pool) return fail(std::move(pool).error().withContext("network.ipv4_pool"));
-  net.ipv4Pool = *pool;
-  for (const auto& text : resolvers(c)) {
-    auto address = netpolicy::IpAddress::parse(text);
-    if (!address) return fail(std::move(address).error().withContext("network.resolvers"));
-    net.resolvers.push_back(*address);
-  }
-  SPACELET_TRY(makeDir(net.stateDir, 0700));
-  SPACELET_TRY(makeDir(net.netnsDir, 0755));
-  return netpolicy::NetPolicy::open(net);
+  auto net = netpolicyConfig(c, resolvConf, findHelper(exeDir, "spacelet-nft-helper", "netpolicy"));
+  if (!net) return fail(std::move(net).error());
+  SPACELET_TRY(makeDir(net->stateDir, 0700));
+  SPACELET_TRY(makeDir(net->netnsDir, 0755));
+  return netpolicy::NetPolicy::open(std::move(*net));
 }
 
 // Starts spacelet-proxy unless the one recorded in <run>/proxy/proxy.pid still runs.
