@@ -202,7 +202,7 @@ int run(int argc, char** argv) {
   std::printf("helper round trip (empty)      median=%7.2f ms  p90=%7.2f ms\n", h.median, h.p90);
   std::printf("table changes through %s\n",
               options.helper ? "spacelet-nft-helper" : "an nft process each (--no-helper)");
-  double baseline = 0;
+  double baseline = 0, releaseBaseline = 0;
   int present = 0;
   long memBefore = availableMiB();
   for (int size : options.sizes) {
@@ -214,12 +214,16 @@ int run(int argc, char** argv) {
       present = size;
     }
     Latencies l = attachDetach(*policy, options.iterations);
-    if (size == options.sizes.front()) baseline = l.detach.median;
+    if (size == options.sizes.front()) {
+      baseline = l.detach.median;
+      releaseBaseline = l.release.median;
+    }
     printStats("attach+detach", present, l.detach, a.median);
     printStats("attach+detach, live conntrack", present, l.detachLive, a.median);
     printStats("attach+release (new lease)", present, l.release, a.median);
-    std::printf("  attach+detach ratio to present=%d: %.2fx\n", options.sizes.front(),
-                l.detach.median / baseline);
+    std::printf("  ratio to present=%d: attach+detach %.2fx, attach+release %.2fx\n",
+                options.sizes.front(), l.detach.median / baseline,
+                l.release.median / releaseBaseline);
   }
   std::printf("memory used by %d Spaces: about %ld MiB\n", present, memBefore - availableMiB());
   std::vector<double> reconcileMs;
