@@ -90,6 +90,14 @@ void Supervisor::saveRecord(const store::SpaceId& id, const Deployment& record) 
 // Before a build (on its worker): the watermark check with what no pruning may remove, the
 // images Spaces' deployments use and the recipes' bases.
 Result<void> Supervisor::makeRoomForBuild() {
+  image::Watermarks marks;
+  if (auto config = options_.config ? options_.config() : nullptr) {
+    marks = {static_cast<double>(config->builds.diskHighWatermark) / 100,
+             static_cast<double>(config->builds.diskLowWatermark) / 100};
+  }
+  // Under the high mark (the usual case) nothing else is read.
+  auto usage = image::diskUsage(options_.node.images->options().root);
+  if (usage && image::bytesOverWatermark(*usage, marks) == 0) return {};
   std::vector<store::SpaceId> ids;
   {
     std::lock_guard lock(mutex_);
@@ -98,11 +106,6 @@ Result<void> Supervisor::makeRoomForBuild() {
   const build::RecipeSettings& r = options_.node.recipes;
   std::set<std::string> kept = {r.gradioBase, r.streamlitBase, r.staticBase};
   for (const auto& [image, _] : imagesUsedBySpaces(options_.node.stateDir, ids)) kept.insert(image);
-  image::Watermarks marks;
-  if (auto config = options_.config ? options_.config() : nullptr) {
-    marks = {static_cast<double>(config->builds.diskHighWatermark) / 100,
-             static_cast<double>(config->builds.diskLowWatermark) / 100};
-  }
   auto report = build::makeRoomForBuild(
       *options_.node.images, build::BuildCache(options_.node.builder.cacheRoot), kept, marks);
   if (!report) return fail(std::move(report).error());
