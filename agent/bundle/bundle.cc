@@ -78,6 +78,10 @@ Result<Bundle> makeBundle(image::ImageStore& store, const BundleRequest& r) {
   settings.rootfs = b.rootfs;
   settings.appSource = b.rootfs + "/app";
   settings.homeSource = b.rootfs + "/home/user";
+  if (!r.resolvConf.empty()) {
+    settings.resolvConfSource = r.dir + "/resolv.conf";
+    SPACELET_TRY(writeFileAtomicAt(AT_FDCWD, settings.resolvConfSource, r.resolvConf, 0644));
+  }
   b.config = bundleConfig(r.image.config, r.space, r.flavor, settings);
   // Every Space: image GPU variables dropped, exactly the granted devices allowed.
   static const gpu::cdi::Registry kNoSpecs = gpu::cdi::makeRegistry({});

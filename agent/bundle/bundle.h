@@ -1,6 +1,7 @@
 // Making a Space's OCI bundle on disk: the root filesystem (overlayfs over the image's shared
 // layers, idmapped into the Space's host id range, with a per-deployment upper dir owned by
-// that range), /app and /home/user owned by the app's user, and config.json. The mounts
+// that range), /app and /home/user owned by the app's user, the Space's resolv.conf (bound
+// read-only from the bundle directory), and config.json. The mounts
 // outlive the agent (containers do); removeBundle() takes them down.
 #pragma once
 
@@ -20,6 +21,7 @@ struct BundleRequest {
   FlavorInfo flavor;
   BundleSettings settings;  // rootfs, appSource and homeSource are filled in by makeBundle
   std::string dir;          // the bundle directory; created, must not exist
+  std::string resolvConf;   // /etc/resolv.conf's text (the Space's network); empty: the image's
   // The GPUs granted to the Space and the CDI registry that describes them (nullptr: none).
   const gpu::cdi::Registry* cdi = nullptr;
   std::vector<gpu::Gpu> gpus;

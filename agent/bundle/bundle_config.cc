@@ -61,6 +61,12 @@ json mounts(const BundleSettings& s) {
                  {"source", source},
                  {"options", {"rbind", "rw", "nosuid", "nodev"}}});
   }
+  if (!s.resolvConfSource.empty()) {
+    m.push_back({{"destination", "/etc/resolv.conf"},
+                 {"type", "bind"},
+                 {"source", s.resolvConfSource},
+                 {"options", {"rbind", "ro", "nosuid", "nodev", "noexec"}}});
+  }
   return m;
 }
 

@@ -3,7 +3,7 @@
 // security defaults of DESIGN.md decision 8: a user namespace mapped to the Space's host id
 // range, uid 1000 with HOME=/home/user, no capabilities, no_new_privs, the default seccomp
 // profile, masked and read-only /proc and /sys paths, a read-only image root with writable
-// /app and /home/user and a size-capped /tmp. Pure; golden-tested.
+// /app and /home/user, a size-capped /tmp and the node's resolv.conf. Pure; golden-tested.
 #pragma once
 
 #include <cstdint>
@@ -44,6 +44,9 @@ struct BundleSettings {
   std::string homeSource;               // host path bound rw at /home/user
   std::string cgroupsPath;
   std::string netnsPath;  // the Space's network namespace; empty: a new one
+  // A host file bound read-only at /etc/resolv.conf (the node's resolver, as the Space's
+  // network gives it); empty: the image's own.
+  std::string resolvConfSource;
   std::string hostname;
 };
 

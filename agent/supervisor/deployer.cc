@@ -298,6 +298,7 @@ Result<void> Deployer::makeBundle(const image::Image& image, const netpolicy::Sp
       "spacelet-spaces",
       req_.space.id.author + "--" + req_.space.id.name + "--" + std::to_string(record_.seq));
   request.settings.netnsPath = net.netnsPath;
+  request.resolvConf = net.resolvConf;
   request.settings.hostname = req_.space.id.author + "-" + req_.space.id.name;
   request.cdi = req_.space.cdi.get();
   request.gpus = req_.space.gpus;

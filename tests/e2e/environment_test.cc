@@ -17,10 +17,12 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Writes what the app sees into files it then serves: env.txt, id.txt, and procenv.txt (the
-// environment of every process visible in its /proc).
+// Writes what the app sees into files it then serves: env.txt, id.txt, resolv.txt (its
+// /etc/resolv.conf, when there is one) and procenv.txt (the environment of every process
+// visible in its /proc).
 std::string reportScript() {
   return "mkdir -p /tmp/www && env > /tmp/www/env.txt && id > /tmp/www/id.txt && "
+         "{ cat /etc/resolv.conf > /tmp/www/resolv.txt; true; } && "
          "for e in /proc/[0-9]*/environ; do tr '\\000' '\\n' < $e; done > /tmp/www/procenv.txt "
          "2>/dev/null; echo started; exec httpd -f -p 8080 -h /tmp/www";
 }
@@ -77,6 +79,12 @@ TEST(E2eEnvironment, SeesItsSpaceVariablesSecretsAndUid1000ButNotAnotherSpacesSe
   }
   std::string idA = node.get(a, "/id.txt").body;
   EXPECT_TRUE(std::regex_search(idA, std::regex("^uid=1000[ (].*gid=1000[ (]"))) << idA;
+  // The busybox image has no /etc/resolv.conf: this one is the Space's network's (the node's
+  // resolver, here the host's as network.resolvers is not set).
+  Page resolv = node.get(a, "/resolv.txt");
+  EXPECT_EQ(resolv.status, 200);
+  EXPECT_TRUE(std::regex_search(resolv.body, std::regex("(^|\n)nameserver [0-9a-f.:]+\n")))
+      << resolv.body;
 
   std::string envB = node.get(b, "/env.txt").body;
   EXPECT_NE(envB.find("API_TOKEN=" + secretB + "\n"), std::string::npos) << envB;

@@ -49,6 +49,7 @@ TEST_F(BundleTest, SpaceRunsAsUser1000WithTheSecurityDefaults) {
   request.settings.cgroupsPath = settings_.cgroupParent + "/spacelet-bundle-test";
   request.settings.hostname = "alice-demo";
   request.dir = *dir_ / "bundle";
+  request.resolvConf = "nameserver 10.53.0.1\n";
   auto b = bundle::makeBundle(*store_, request);
   ASSERT_TRUE(b) << b.error().message;
 
@@ -75,6 +76,11 @@ TEST_F(BundleTest, SpaceRunsAsUser1000WithTheSecurityDefaults) {
   auto etc = runProbe(*b, {"/bin/spacelet-probe", "write", "/etc/evil", "x"});
   EXPECT_FALSE(etc["ok"]) << etc;
   EXPECT_EQ(etc["errno"], EROFS) << etc;
+  // The Space's resolv.conf (the image has none): the node's resolver, read-only.
+  auto resolv = runProbe(*b, {"/bin/spacelet-probe", "read", "/etc/resolv.conf"});
+  EXPECT_EQ(resolv["data"], "nameserver 10.53.0.1\n") << resolv;
+  auto resolvWrite = runProbe(*b, {"/bin/spacelet-probe", "write", "/etc/resolv.conf", "x"});
+  EXPECT_EQ(resolvWrite["errno"], EROFS) << resolvWrite;
   auto stat = runProbe(*b, {"/bin/spacelet-probe", "stat", "/bin/busybox"});
   EXPECT_EQ(stat["uid"], 0) << stat;  // the shared layer's root-owned files stay root's
 

@@ -46,6 +46,7 @@ BundleSettings sampleSettings() {
   s.homeSource = s.rootfs + "/home/user";
   s.cgroupsPath = "/spacelet.slice/space-alice-demo";
   s.netnsPath = "/run/netns/sp-alice-demo";
+  s.resolvConfSource = "/var/lib/spacelet/bundles/alice-demo-1/resolv.conf";
   s.hostname = "alice-demo";
   return s;
 }
