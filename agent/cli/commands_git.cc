@@ -35,7 +35,8 @@ bool notifyRef(Context& ctx, const std::string& id, const std::string& sha,
     std::string why = result ? "HTTP " + std::to_string(result->status) + " " + result->body
                              : result.error().message;
     ctx.err << "spacelet: the push is stored, but the agent could not be told (" << why
-            << "); it deploys the newest commit of 'main' when it starts\n";
+            << "); it deploys the newest commit of 'main' at its next check of the repositories "
+            << "(git.fetch_interval) or when it starts\n";
     return false;
   }
   ctx.err << "spacelet: deploying " << sha.substr(0, 7) << " to " << id << "\n"

@@ -22,8 +22,9 @@ std::string shellQuote(const std::string& text) {
 
 std::string renderPostReceiveHook(const HookSettings& s) {
   // exec keeps the pusher's terminal attached: what spacectl prints shows as "remote: ...".
-  // A failed notification never undoes the push; the agent also deploys the newest commit
-  // of 'main' when it starts, so a push made while it was down is not lost.
+  // A failed notification never undoes the push (git ignores the hook's status); the agent
+  // also deploys a commit of 'main' it has not deployed when it starts and at every
+  // git.fetch_interval, so a push it was not told of is not lost.
   return "#!/bin/sh\n"
          "# Installed by spaceletd for the Space " +
          s.spaceId +

@@ -39,7 +39,9 @@ struct SupervisorOptions {
   RouteTable* routes = nullptr;
   BackoffPolicy backoff;
   std::chrono::seconds stopGrace{10};
-  std::chrono::seconds fetchInterval{300};  // Spaces that follow an upstream
+  // Spaces that follow an upstream are fetched, and every repository is checked for a push its
+  // hook did not report, this often.
+  std::chrono::seconds fetchInterval{300};
   std::chrono::milliseconds switchTimeout{5000};
   size_t historyRetain = 20;
   IdRangePolicy idRanges;
@@ -100,7 +102,8 @@ class Supervisor : public api::SpaceLifecycle {
   Result<void> restoreSpace(const store::Space& space);
   void restoreInterrupted(const store::SpaceId& id);
   void adoptServing(const store::SpaceId& id);
-  void redeployIfBehind(const store::Space& space);
+  bool redeployIfBehind(const store::Space& space, const std::string& reason);
+  void checkUnreportedPushes();
   void removeUnknownContainers();
   Result<void> reconcileNetwork(bool atStart);
   Result<void> networkReady();
@@ -118,6 +121,7 @@ class Supervisor : public api::SpaceLifecycle {
   std::map<store::SpaceId, std::unique_ptr<SpaceState>> spaces_;
   IdRanges idRanges_;
   std::unique_ptr<GpuGrants> gpus_;  // loop thread only; set by start()
+  daemon::Source pushCheckTimer_;    // loop thread only; checkUnreportedPushes
   std::atomic<bool> stopping_{false};
   std::mutex networkMutex_;  // guards networkReconciled_; taken before mutex_
   bool networkReconciled_ = false;

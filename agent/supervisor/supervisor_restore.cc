@@ -98,6 +98,9 @@ Result<void> Supervisor::start() {
     releaseGpus(id, servingGpus);
   }
   for (const auto& id : ids) pump(id);
+  auto check = loop_.addTimer(options_.fetchInterval, [this] { checkUnreportedPushes(); });
+  if (!check) return fail(std::move(check).error().withContext("the check for unreported pushes"));
+  pushCheckTimer_ = std::move(*check);
   return {};
 }
 
@@ -111,7 +114,7 @@ Result<void> Supervisor::restoreSpace(const store::Space& space) {
   }
   restoreInterrupted(space.id);
   adoptServing(space.id);
-  redeployIfBehind(space);
+  redeployIfBehind(space, "pushed while the agent was down");
   return {};
 }
 
@@ -193,18 +196,38 @@ void Supervisor::adoptServing(const store::SpaceId& id) {
   });
 }
 
-// Commits pushed while the agent was down deploy now.
-void Supervisor::redeployIfBehind(const store::Space& space) {
-  if (space.stage == Stage::kPaused) return;
+// Queues a deployment of a commit on 'main' that no deployment of the history has (pushed
+// while the agent was down, or a push its hook could not report), unless the Space is paused
+// or busy: a job that runs or waits reads the branch tip when it starts anyway. Returns
+// whether it queued one (the caller pumps the queue).
+bool Supervisor::redeployIfBehind(const store::Space& space, const std::string& reason) {
+  if (space.stage == Stage::kPaused || !space.source.empty()) return false;
   auto repo = git::BareRepo::open(repoPath(options_.node.stateDir, space.id));
-  if (!repo) return;
+  if (!repo) return false;
   auto tip = repo->branchTip();
+  if (!tip || !*tip) return false;
   std::lock_guard lock(mutex_);
   auto& s = state(space.id);
-  if (s.queue.pending()) return;
-  const Deployment* last = s.history.all().empty() ? nullptr : &s.history.all().back();
-  bool behind = tip && *tip && (!last || last->sha != **tip) && space.source.empty();
-  if (behind) s.queue.push(Job{JobKind::kDeploy, "", false, 0, "pushed while the agent was down"});
+  if (s.paused || s.deleting || s.queue.running() || s.queue.pending()) return false;
+  for (const auto& d : s.history.all()) {
+    if (d.sha == **tip) return false;  // deployed, failed or rolled back from: seen
+  }
+  log::info("space '" + space.id.str() + "': deploys commit " + (**tip).substr(0, 7) + " (" +
+            reason + ")");
+  s.queue.push(Job{JobKind::kDeploy, "", false, 0, reason});
+  return true;
+}
+
+// git ignores what a post-receive hook returns: when its notification fails (spacectl missing
+// or being replaced, the agent restarting, a refused request) the push is stored and the agent
+// is never told. So every git.fetch_interval the agent reads each Space's branch itself.
+void Supervisor::checkUnreportedPushes() {
+  std::vector<store::SpaceId> behind;
+  for (const store::Space* space : registry_.list()) {
+    if (redeployIfBehind(*space, "a push its hook did not report")) behind.push_back(space->id);
+  }
+  for (const auto& id : behind) pump(id);
+  (void)pushCheckTimer_.rearm(options_.fetchInterval);
 }
 
 // Containers under the agent's runtime root that no serving deployment owns.
@@ -271,6 +294,7 @@ Result<void> Supervisor::networkReady() {
 
 void Supervisor::shutdown() {
   if (stopping_.exchange(true)) return;
+  pushCheckTimer_.reset();
   std::vector<std::thread> workers;
   {
     std::lock_guard lock(mutex_);
