@@ -44,7 +44,9 @@ void systemPackages(std::ostringstream& d, const RecipeInputs& in, const RecipeS
   }
   if (in.hasPackagesTxt) {
     d << "COPY packages.txt /tmp/packages.txt\n"
-         "RUN apt-get update && xargs -r -a /tmp/packages.txt apt-get install -y "
+      << "RUN "
+      << (s.useAptRepository ? "--mount=type=bind,from=aptrepository,target=/apt-repository " : "")
+      << "apt-get update && xargs -r -a /tmp/packages.txt apt-get install -y "
          "--no-install-recommends && rm -rf /var/lib/apt/lists/*\n";
   }
 }

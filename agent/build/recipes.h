@@ -19,6 +19,10 @@ struct RecipeSettings {
   std::string pipIndexUrl;     // empty: pip's default (PyPI)
   bool useWheelhouse = false;  // install only from the "wheelhouse" named context
   std::string aptSources;      // replaces /etc/apt/sources.list when set
+  // packages.txt installs with the node's local apt repository (the "aptrepository" named
+  // context) bound read-only at /apt-repository, for sources like
+  // `deb [trusted=yes] file:/apt-repository ./`.
+  bool useAptRepository = false;
 };
 
 // What the Space's repository and README front matter say.

@@ -99,9 +99,10 @@ struct Builds {
   std::string baseImageGradio = "spacelet/python:3.11";
   std::string baseImageStreamlit = "spacelet/python:3.11";
   std::string baseImageStatic = "spacelet/busybox:latest";
-  std::string pipIndexUrl;  // empty: pip's default (PyPI)
-  std::string wheelhouse;   // a local directory of wheels; used instead of an index when set
-  std::string aptSources;   // a sources.list file for packages.txt; empty: the image's own
+  std::string pipIndexUrl;    // empty: pip's default (PyPI)
+  std::string wheelhouse;     // a local directory of wheels; used instead of an index when set
+  std::string aptSources;     // a sources.list file for packages.txt; empty: the image's own
+  std::string aptRepository;  // a local apt repository bound into packages.txt's step; may be ""
   uint64_t maxLayerBytes = 10 * kGiB;
   uint64_t diskHighWatermark = 90;
   uint64_t diskLowWatermark = 80;

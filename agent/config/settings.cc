@@ -150,6 +150,8 @@ Table makeTable() {
       "Local wheel directory used instead of an index (\"\": none).");
   add(t, "builds.apt_sources", &C::builds, &Builds::aptSources, AbsolutePath{true}, kLive,
       "sources.list for packages.txt (\"\": the image's own).");
+  add(t, "builds.apt_repository", &C::builds, &Builds::aptRepository, AbsolutePath{true}, kLive,
+      "Local apt repository, read-only at /apt-repository for packages.txt (\"\": none).");
   add(t, "builds.max_layer_bytes", &C::builds, &Builds::maxLayerBytes, Bytes{1 * kMiB, kMax}, kLive,
       "Largest image layer accepted or produced.");
   add(t, "builds.disk_high_watermark", &C::builds, &Builds::diskHighWatermark, Unsigned{1, 99},

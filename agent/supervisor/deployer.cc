@@ -171,7 +171,20 @@ Result<std::string> Deployer::dockerfileFor(const git::SpaceConfig& config) {
   inputs.hasPreRequirements = exists("pre-requirements.txt");
   inputs.hasRequirements = exists("requirements.txt");
   record_.appPort = build::recipePort(inputs);
-  return build::recipeDockerfile(inputs, node_.recipes);
+  build::RecipeSettings settings = node_.recipes;
+  // builds.apt_sources names a file on the node; the recipe writes its text into the image.
+  if (!node_.aptSourcesFile.empty()) {
+    auto sources = readFileAt(AT_FDCWD, node_.aptSourcesFile);
+    if (!sources) {
+      return fail(Error{sources.error().code,
+                        "builds.apt_sources '" + node_.aptSourcesFile + "' cannot be read (" +
+                            sources.error().message +
+                            "); make it a readable sources.list file, or \"\" for the base "
+                            "image's own sources"});
+    }
+    settings.aptSources = std::move(*sources);
+  }
+  return build::recipeDockerfile(inputs, settings);
 }
 
 // The minimal base image (busybox) is made on the node when missing: it is offline and quick,
@@ -200,6 +213,7 @@ Result<void> Deployer::buildImage(const git::SpaceConfig& config) {
   options.buildArgs = req_.space.variables;
   options.secrets = req_.space.secrets;
   if (!node_.wheelhouse.empty()) options.namedContexts["wheelhouse"] = node_.wheelhouse;
+  if (!node_.aptRepository.empty()) options.namedContexts["aptrepository"] = node_.aptRepository;
   options.noCache = req_.job.noCache;
   options.limits.memoryBytes = static_cast<int64_t>(req_.space.flavor.memoryBytes);
   options.limits.pids = static_cast<int64_t>(req_.space.flavor.pidsMax);

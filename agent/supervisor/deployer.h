@@ -41,7 +41,9 @@ struct NodeServices {
   image::ImageStore* images = nullptr;
   build::BuilderSettings builder;
   build::RecipeSettings recipes;
-  std::string wheelhouse;  // the node's local wheels ("wheelhouse" named context); may be empty
+  std::string wheelhouse;      // the node's local wheels ("wheelhouse" named context); may be empty
+  std::string aptSourcesFile;  // builds.apt_sources: a sources.list the recipes use; may be empty
+  std::string aptRepository;   // the node's local apt repository ("aptrepository" context)
   std::chrono::seconds buildTimeout{3600};
   netpolicy::NetPolicy* network = nullptr;
   std::string nodeNetns;  // where the Spaces' veths are (probes connect from there)

@@ -200,7 +200,9 @@ Result<std::unique_ptr<api::SpaceLifecycle>> openSupervisor(const NodeContext& c
   o.node.recipes.staticBase = c.builds.baseImageStatic;
   o.node.recipes.pipIndexUrl = c.builds.pipIndexUrl;
   o.node.recipes.useWheelhouse = !c.builds.wheelhouse.empty();
-  o.node.recipes.aptSources = c.builds.aptSources;
+  o.node.aptSourcesFile = c.builds.aptSources;
+  o.node.recipes.useAptRepository = !c.builds.aptRepository.empty();
+  o.node.aptRepository = c.builds.aptRepository;
   o.node.wheelhouse = c.builds.wheelhouse;
   o.node.buildTimeout = std::chrono::seconds(c.builds.timeoutSeconds);
   o.node.nodeNetns = c.network.nodeNetns;

@@ -33,14 +33,27 @@ TEST(Recipes, GradioWithPyPIAndEveryRequirementsFile) {
   expectGolden("gradio_pypi.Dockerfile", *d);
 }
 
-TEST(Recipes, GradioFromALocalWheelhouseWithAptSources) {
-  RecipeInputs in{"gradio", "4.44.0", "main.py", 7861, "", false, false, true};
+// A node without PyPI or Debian's archive: wheels from the wheelhouse, packages.txt from the
+// node's local apt repository, which the node's sources.list names.
+TEST(Recipes, GradioOfflineFromALocalWheelhouseAndAptRepository) {
+  RecipeInputs in{"gradio", "4.44.0", "main.py", 7861, "", true, false, true};
   RecipeSettings s;
   s.useWheelhouse = true;
-  s.aptSources = "deb http://mirror.internal/debian bookworm main\n";
+  s.useAptRepository = true;
+  s.aptSources = "deb [trusted=yes] file:/apt-repository ./\n";
   auto d = recipeDockerfile(in, s);
   ASSERT_TRUE(d) << d.error().message;
-  expectGolden("gradio_wheelhouse.Dockerfile", *d);
+  expectGolden("gradio_offline.Dockerfile", *d);
+}
+
+// A node with a Debian mirror of its own (no trailing newline in the file: one is added).
+TEST(Recipes, StreamlitWithAptSourcesAndPackagesTxt) {
+  RecipeInputs in{"streamlit", "1.38.0", "app.py", 7860, "", true, false, false};
+  RecipeSettings s;
+  s.aptSources = "deb http://mirror.internal/debian bookworm main";
+  auto d = recipeDockerfile(in, s);
+  ASSERT_TRUE(d) << d.error().message;
+  expectGolden("streamlit_apt_mirror.Dockerfile", *d);
 }
 
 TEST(Recipes, Streamlit) {

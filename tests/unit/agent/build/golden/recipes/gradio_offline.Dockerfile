@@ -2,8 +2,10 @@
 FROM spacelet/python:3.11
 USER root
 COPY <<'SOURCES' /etc/apt/sources.list
-deb http://mirror.internal/debian bookworm main
+deb [trusted=yes] file:/apt-repository ./
 SOURCES
+COPY packages.txt /tmp/packages.txt
+RUN --mount=type=bind,from=aptrepository,target=/apt-repository apt-get update && xargs -r -a /tmp/packages.txt apt-get install -y --no-install-recommends && rm -rf /var/lib/apt/lists/*
 RUN python3 -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 COPY requirements.txt /tmp/requirements.txt
