@@ -39,7 +39,6 @@ mountKernelFilesystems() {
   ln -sf /proc/self/fd/2 /dev/stderr
   mount -t tmpfs -o mode=1777 shm /dev/shm
   mount -t mqueue mqueue /dev/mqueue
-  mount -t tmpfs -o mode=1777 tmp /tmp
   mount -t tmpfs -o mode=0755 run /run
   # The same options systemd uses, so delegation behaves as on a production node.
   mount -t cgroup2 -o nsdelegate,memory_recursiveprot cgroup2 /sys/fs/cgroup || return 1
@@ -64,6 +63,18 @@ loadModules() {
   done </etc/spacelet-vm/modules
   echo /sbin/modprobe >/proc/sys/kernel/modprobe
   return $failed
+}
+
+# /tmp (where the tests put images, bundles and state) is the ext4 scratch disk run-vm.sh
+# attaches, as on a node: tmpfs in Debian 12's kernel (6.1) cannot be idmapped (6.3 can),
+# and the builder idmaps image layers. The disk appears once virtio_blk has probed it.
+mountScratch() {
+  local tries=0
+  while [ ! -b /dev/vda ] && [ $tries -lt 100 ]; do
+    usleep 100000
+    tries=$((tries + 1))
+  done
+  [ -b /dev/vda ] && mount -t ext4 /dev/vda /tmp && chmod 1777 /tmp
 }
 
 # Every controller for the children of the root, and again below /spacelet-vm, so each test's
@@ -173,6 +184,7 @@ hostname spacelet-vm
 ip link set lo up
 emit "boot kernel=$(uname -r) uptime_ms=$(uptimeMs)"
 loadModules
+mountScratch || fatal "no ext4 scratch disk at /dev/vda to mount on /tmp (run-vm.sh attaches one)"
 setUpCgroups || fatal "cannot delegate the cgroup controllers '$(cat /sys/fs/cgroup/cgroup.controllers)'"
 emit "controllers $(cat /sys/fs/cgroup/spacelet-vm/cgroup.subtree_control)"
 export HOME=/root TMPDIR=/tmp SPACELET_BINARY_DIR=/spacelet/build SPACELET_SOURCE_DIR=/spacelet/src

@@ -11,6 +11,8 @@
 #   SPACELET_VM_TIMEOUT=600       seconds before the VM is killed
 #   SPACELET_VM_TEST_TIMEOUT=240  seconds each test binary may run inside the VM
 #   SPACELET_VM_MEMORY=3072       MiB of guest memory;  SPACELET_VM_CPUS=2
+#   SPACELET_VM_SCRATCH=4096      MiB of the ext4 scratch disk the VM mounts on /tmp (sparse;
+#                                 created in OUT_DIR for the run and removed after it)
 #   SPACELET_VM_ONLY=a,b          run only these test binaries (by name)
 #   SPACELET_VM_GTEST_FILTER=...  passed to every binary as --gtest_filter
 #   SPACELET_VM_GTEST_REPEAT=N    passed as --gtest_repeat (hunting flaky tests; -1: forever)
@@ -34,7 +36,7 @@ say() { echo "vm: $*"; }
 for f in "$kernel" "$initrd"; do
   [ -f "$f" ] || { say "'$f' does not exist: build the target vm-image first (cmake --build BUILD --target vm-image)"; exit 2; }
 done
-for v in "$timeoutS" "${SPACELET_VM_TEST_TIMEOUT:-240}" "${SPACELET_VM_MEMORY:-3072}" "${SPACELET_VM_CPUS:-2}" "${SPACELET_VM_BENCH_RUNS:-10}"; do
+for v in "$timeoutS" "${SPACELET_VM_TEST_TIMEOUT:-240}" "${SPACELET_VM_MEMORY:-3072}" "${SPACELET_VM_CPUS:-2}" "${SPACELET_VM_BENCH_RUNS:-10}" "${SPACELET_VM_SCRATCH:-4096}"; do
   [[ $v =~ ^[0-9]+$ ]] || { say "'$v' is not a whole number (check the SPACELET_VM_* variables)"; exit 2; }
 done
 
@@ -54,6 +56,17 @@ append+=" spacelet.bench_runs=${SPACELET_VM_BENCH_RUNS:-10}"
 [ -n "${SPACELET_VM_GTEST_FILTER:-}" ] && append+=" spacelet.gtest_filter=$SPACELET_VM_GTEST_FILTER"
 [ -n "${SPACELET_VM_GTEST_REPEAT:-}" ] && append+=" spacelet.gtest_repeat=$SPACELET_VM_GTEST_REPEAT"
 [ -n "${SPACELET_VM_APPEND:-}" ] && append+=" $SPACELET_VM_APPEND"
+
+# Initramfs mode: an ext4 scratch disk for /tmp (tests/vm/init.sh mounts it), the kind of
+# filesystem a node keeps its images on (idmapped mounts, which 6.1's tmpfs lacks).
+if [ "$mode" != systemd ]; then
+  scratch=$out/scratch.ext4
+  truncate -s "${SPACELET_VM_SCRATCH:-4096}M" "$scratch"
+  PATH=$PATH:/usr/sbin:/sbin mkfs.ext4 -q -F -E nodiscard,lazy_itable_init=0 "$scratch" ||
+    { say "cannot make the ext4 scratch disk $scratch (mkfs.ext4 from e2fsprogs)"; exit 2; }
+  moreQemuArgs+=(-drive "file=$scratch,format=raw,if=virtio,cache=unsafe")
+  trap 'rm -f "$scratch"' EXIT
+fi
 
 accel=(-accel tcg)
 if [ -r /dev/kvm ] && grep -qE '\b(vmx|svm)\b' /proc/cpuinfo; then accel=(-accel kvm -accel tcg); fi
