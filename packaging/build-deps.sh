@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, with apt-get, every Debian 12 package that building, testing and demoing spacelet
-# needs and that is not installed yet. Run as root. `make demo` and `make test` call it first;
-# nothing else downloads at build or test time.
+# needs and that is not installed yet, and downloads (not installs) the kernel package the VM
+# harness boots into /var/cache/spacelet-vm (tests/vm/fetch-kernel.sh --download). Run as
+# root. `make demo` and `make test` call it first; nothing else downloads at build or test time.
 set -euo pipefail
 
 packages=(
@@ -19,22 +20,24 @@ packages=(
   # spaceletd tests: systemd-socket-activate and systemd-analyze; groupadd/groupdel (passwd)
   systemd passwd
   # the VM harness and packaging
-  qemu-system-x86 cpio zstd debootstrap help2man lintian dpkg-dev fakeroot file hyperfine
+  qemu-system-x86 cpio zstd xz-utils e2fsprogs debootstrap help2man lintian dpkg-dev fakeroot
+  file hyperfine
 )
+here=$(dirname "$(realpath "$0")")
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "build-deps: missing packages: ${missing[*]}" >&2
+    echo "build-deps: run as root (or: sudo apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+  echo "build-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
-if [ "$(id -u)" -ne 0 ]; then
-  echo "build-deps: missing packages: ${missing[*]}" >&2
-  echo "build-deps: run as root (or: sudo apt-get install ${missing[*]})" >&2
-  exit 1
-fi
-echo "build-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
-apt-get install -y -q --no-install-recommends "${missing[@]}"
+"$here/../tests/vm/fetch-kernel.sh" --download

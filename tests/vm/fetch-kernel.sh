@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# Setup step of the VM harness: fetches Debian's own kernel package by name (apt-get download,
-# never anything else), unpacks it with dpkg -x and runs depmod over it, caching the result in
-# the build tree so later runs start at once. Leaves CACHE_DIR/kernel (what qemu boots),
-# CACHE_DIR/modules, CACHE_DIR/release and CACHE_DIR/deb. Usage: fetch-kernel.sh CACHE_DIR
-#   SPACELET_VM_KERNEL_DEB=/path/linux-image-*.deb   use this package instead of downloading
-#   SPACELET_VM_KERNEL_PACKAGE=linux-image-amd64      the package (or metapackage) to fetch
+# Setup step of the VM harness: unpacks Debian's own kernel package with dpkg -x and runs
+# depmod over it, caching the result in the build tree so later runs start at once. Leaves
+# CACHE_DIR/kernel (what qemu boots), CACHE_DIR/modules, CACHE_DIR/release and CACHE_DIR/deb.
+# The package itself comes from `make deps` (packaging/build-deps.sh runs this script with
+# --download: apt-get download by name, never anything else); nothing downloads at build or
+# test time.
+# Usage: fetch-kernel.sh CACHE_DIR     unpack the downloaded package into CACHE_DIR
+#        fetch-kernel.sh --download    download the package into the package cache
+#   SPACELET_VM_KERNEL_DEB=/path/linux-image-*.deb     unpack this package instead
+#   SPACELET_VM_KERNEL_PACKAGE=linux-image-amd64        the package (or metapackage) to fetch
+#   SPACELET_VM_PACKAGE_CACHE=/var/cache/spacelet-vm    where the package is downloaded to
 set -euo pipefail
 
-cache=$(realpath -m "${1:?usage: fetch-kernel.sh CACHE_DIR}")
+usage="usage: fetch-kernel.sh CACHE_DIR | --download"
+target=${1:?$usage}
 meta=${SPACELET_VM_KERNEL_PACKAGE:-linux-image-amd64}
-mkdir -p "$cache"
-cd "$cache"
+packageCache=${SPACELET_VM_PACKAGE_CACHE:-/var/cache/spacelet-vm}
 
 say() { echo "vm-kernel: $*" >&2; }
 
@@ -43,16 +48,28 @@ extractVmlinux() {
   [[ $(readelf -n "$out" 2>/dev/null) == *"note type: (0x00000012)"* ]]
 }
 
+pkg=$(resolvePackage)
+if [ "$target" = --download ]; then
+  if ls "$packageCache/${pkg}"_*.deb >/dev/null 2>&1; then exit 0; fi
+  mkdir -p "$packageCache" 2>/dev/null && [ -w "$packageCache" ] ||
+    { say "cannot write $packageCache: run 'make deps' as root, or set SPACELET_VM_PACKAGE_CACHE"; exit 1; }
+  cd "$packageCache"
+  say "downloading Debian package '$pkg' into $packageCache (once)"
+  download "$pkg"
+  exit 0
+fi
+
+cache=$(realpath -m "$target")
+mkdir -p "$cache"
+cd "$cache"
 if [ -n "${SPACELET_VM_KERNEL_DEB:-}" ]; then
   deb=$SPACELET_VM_KERNEL_DEB
   [ -f "$deb" ] || { say "SPACELET_VM_KERNEL_DEB='$deb' does not exist; point it at a linux-image .deb"; exit 1; }
 else
-  pkg=$(resolvePackage)
-  deb=$(ls -1 "$cache"/"${pkg}"_*.deb 2>/dev/null | tail -n1 || true)
+  deb=$(ls -1v "$packageCache/${pkg}"_*.deb 2>/dev/null | tail -n1 || true)
   if [ -z "$deb" ]; then
-    say "downloading Debian package '$pkg' (once; cached in $cache)"
-    download "$pkg"
-    deb=$(ls -1 "$cache"/"${pkg}"_*.deb | tail -n1)
+    say "no '$pkg' package in $packageCache: run 'make deps' (as root; it downloads the kernel package by name), or set SPACELET_VM_KERNEL_DEB"
+    exit 1
   fi
 fi
 
