@@ -110,8 +110,12 @@ Result<std::string> recipeDockerfile(const RecipeInputs& in, const RecipeSetting
     d << "FROM " << s.staticBase << "\nUSER root\n";
     appFiles(d);
     if (!in.appBuildCommand.empty()) d << "RUN " << in.appBuildCommand << "\n";
-    d << "EXPOSE " << in.appPort << "\nCMD [\"httpd\", \"-f\", \"-v\", \"-p\", \"" << in.appPort
-      << "\", \"-h\", \"/app\"]\n";
+    // busybox httpd as PID 1 would ignore SIGTERM (the kernel drops signals without a handler
+    // for a namespace's init), so every stop waited out stop_grace and got SIGKILL. A shell
+    // runs it instead and ends it on SIGTERM; when httpd exits by itself, so does the shell,
+    // with its status.
+    d << "EXPOSE " << in.appPort << "\nCMD [\"sh\", \"-c\", \"httpd -f -v -p " << in.appPort
+      << " -h /app & trap 'kill $!; wait $!; exit 0' TERM INT; wait $!\"]\n";
     return d.str();
   }
   if (in.sdk == "docker") {

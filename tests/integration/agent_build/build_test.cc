@@ -265,7 +265,9 @@ TEST_F(BuilderTest, StaticRecipeBuildsAndNamedContextsMountReadOnly) {
   ASSERT_TRUE(result) << result.error().message << "\n" << log_;
   const auto& c = result->image.config.config;
   EXPECT_EQ(c.user, "1000");
-  EXPECT_EQ(c.cmd, (std::vector<std::string>{"httpd", "-f", "-v", "-p", "7860", "-h", "/app"}));
+  EXPECT_EQ(c.cmd, (std::vector<std::string>{"sh", "-c",
+                                             "httpd -f -v -p 7860 -h /app & trap 'kill $!; wait "
+                                             "$!; exit 0' TERM INT; wait $!"}));
   std::string root = unpackImage(result->image);
   EXPECT_EQ(slurp(root + "/app/index.html"), "<h1>hello</h1>\n");
   EXPECT_EQ(slurp(root + "/app/built.txt"), "built\n");

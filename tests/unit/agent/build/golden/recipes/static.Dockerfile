@@ -7,4 +7,4 @@ COPY --chown=1000:1000 . /app
 USER 1000
 ENV HOME=/home/user PYTHONUNBUFFERED=1
 EXPOSE 7860
-CMD ["httpd", "-f", "-v", "-p", "7860", "-h", "/app"]
+CMD ["sh", "-c", "httpd -f -v -p 7860 -h /app & trap 'kill $!; wait $!; exit 0' TERM INT; wait $!"]

@@ -8,4 +8,4 @@ USER 1000
 ENV HOME=/home/user PYTHONUNBUFFERED=1
 RUN sh build.sh
 EXPOSE 7860
-CMD ["httpd", "-f", "-v", "-p", "7860", "-h", "/app"]
+CMD ["sh", "-c", "httpd -f -v -p 7860 -h /app & trap 'kill $!; wait $!; exit 0' TERM INT; wait $!"]
