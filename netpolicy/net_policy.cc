@@ -297,8 +297,8 @@ Result<void> NetPolicy::Impl::applyIfAttached(const Lease& lease, const nlohmann
 // The elements go while the node-side addresses (and so the routes to the Space) and the
 // namespace file are removed. Then the conntrack entries, which nothing can recreate by then:
 // the Space's traffic is dropped as unregistered, and nothing routes to it. The veth pair,
-// which carries nothing any more, is deleted in the background (LinkReaper); an attach of
-// the same Space meanwhile finds no namespace file and deletes it at once (by name) itself.
+// which carries nothing any more, is set down, renamed "sp--<ifindex>" and deleted in the
+// background (LinkReaper), so an attach of the same Space meanwhile finds its name free.
 Result<void> NetPolicy::Impl::detachLocked(const Lease& lease) {
   Result<void> first;
   auto elements = nft.start(renderSpaceDelete(rulesetSpaceOf(lease)));
@@ -307,6 +307,10 @@ Result<void> NetPolicy::Impl::detachLocked(const Lease& lease) {
     keepFirst(first, fail(std::move(index).error()));
   } else if (index->has_value()) {
     releaseHostAddresses(lease, **index);
+    // Renamed (still sp-*: the guard drops anything on it, and a reconcile removes it) so
+    // that an attach of the same Space need not wait for the deletion to free the name.
+    // Best effort: if it fails, that attach deletes the old pair itself.
+    (void)renameDownLink(rtnl.get(), **index, "sp--" + std::to_string(**index));
     reaper->remove(**index, lease.ifname);
   }
   keepFirst(first, removeNetnsAt(netnsPath(lease.ifname)));

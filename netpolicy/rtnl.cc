@@ -186,6 +186,25 @@ Result<bool> deleteLinkAt(nl_sock* sock, int ifindex) {
   return deleteMatching(sock, link, "with index " + std::to_string(ifindex));
 }
 
+Result<bool> renameDownLink(nl_sock* sock, int ifindex, const std::string& newName) {
+  Link link(rtnl_link_alloc());
+  Link down(rtnl_link_alloc());
+  Link renamed(rtnl_link_alloc());
+  if (!link || !down || !renamed) return failErrno(ENOMEM, "allocate a link");
+  rtnl_link_set_ifindex(link.get(), ifindex);
+  rtnl_link_unset_flags(down.get(), IFF_UP);
+  rtnl_link_set_name(renamed.get(), newName.c_str());
+  std::string what = "link with index " + std::to_string(ifindex);
+  // Two messages: the kernel renames before it applies flags, and refuses to rename a link
+  // that is up.
+  for (auto [change, verb] : {std::pair{&down, "set down"}, std::pair{&renamed, "rename"}}) {
+    int err = rtnl_link_change(sock, link.get(), change->get(), 0);
+    if (err == -NLE_NODEV || err == -NLE_OBJ_NOTFOUND) return false;
+    if (err < 0) return fail(nlError(err, std::string(verb) + " " + what));
+  }
+  return true;
+}
+
 std::vector<std::string> parseProcNetDev(std::string_view text) {
   // Two header lines, then "  name: counters..." per interface.
   std::vector<std::string> names;

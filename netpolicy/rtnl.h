@@ -51,6 +51,10 @@ Result<bool> deleteLink(nl_sock* sock, const std::string& name);
 // The same by interface index: an index is not reused for a new link (the kernel allocates
 // them cyclically), so a later link of the same name is never hit.
 Result<bool> deleteLinkAt(nl_sock* sock, int ifindex);
+// Sets the link with this index down and renames it `newName`, freeing its name at once (a
+// deletion frees it only after the kernel's RCU grace periods). Returns false when there was
+// no such link.
+Result<bool> renameDownLink(nl_sock* sock, int ifindex, const std::string& newName);
 // Names of the links whose name starts with `prefix`, from /proc/net/dev of the calling
 // thread's namespace: a netlink link dump computes every veth's peer namespace id by a
 // linear search, which is quadratic with thousands of Spaces.

@@ -48,6 +48,12 @@ class Lifecycle : public ::testing::Test {
         {"ip", "netns", "exec", node_->node().name(), "nft", "list", "table", "inet", "spacelet"});
   }
 
+  // Detached pairs renamed "sp--<ifindex>" while they wait for their deletion.
+  bool retiredLinksRemain() {
+    return output({"ip", "-n", node_->node().name(), "-o", "link", "show"}).find(": sp--") !=
+           std::string::npos;
+  }
+
   std::unique_ptr<MiniNode> node_;
 };
 
@@ -65,8 +71,10 @@ TEST_F(Lifecycle, DetachLeavesNothingAndReleaseFreesTheAddresses) {
   ASSERT_NE(table().find(net->ifname), std::string::npos);
 
   ASSERT_TRUE(policy->detach("carol/gone"));
-  // At once: no namespace file, element or conntrack entry (the links go in the background).
+  // At once: no namespace file, element or conntrack entry, and the interface's name is free
+  // (the pair, renamed, is deleted in the background).
   EXPECT_FALSE(std::filesystem::exists(net->netnsPath));
+  EXPECT_FALSE(linkExists(net->ifname));
   EXPECT_EQ(table().find(net->ifname), std::string::npos) << table();
   EXPECT_EQ(conntrackCount(node_->node(), {"-s", addr}), 0);
   EXPECT_EQ(conntrackCount(node_->node(), {"-s", net->spaceIpv6->toString()}), 0);
@@ -74,6 +82,7 @@ TEST_F(Lifecycle, DetachLeavesNothingAndReleaseFreesTheAddresses) {
   auto settled = policy->settle();
   ASSERT_TRUE(settled) << settled.error().message;
   EXPECT_FALSE(linkExists(net->ifname));
+  EXPECT_FALSE(retiredLinksRemain());
 
   // The lease stays: attaching again gives the same addresses.
   auto shown = policy->show();
@@ -94,7 +103,8 @@ TEST_F(Lifecycle, DetachLeavesNothingAndReleaseFreesTheAddresses) {
   EXPECT_NE(unknown.error().message.find("'carol/gone' has no network"), std::string::npos);
 }
 
-// The background deletion of the old pair must never hit the new one of the same name.
+// The background deletion of the old pair must never hit the new one of the same name; the
+// old pairs, renamed at detach, are all gone once settled.
 TEST_F(Lifecycle, AttachRightAfterDetachKeepsTheNewLinks) {
   auto policy = openAndReconcile();
   ASSERT_TRUE(policy);
@@ -107,6 +117,7 @@ TEST_F(Lifecycle, AttachRightAfterDetachKeepsTheNewLinks) {
   auto settled = policy->settle();
   ASSERT_TRUE(settled) << settled.error().message;
   EXPECT_TRUE(linkExists(net->ifname));
+  EXPECT_FALSE(retiredLinksRemain());
   EXPECT_NE(table().find(net->ifname), std::string::npos);
   EXPECT_EQ(probe(net->netnsPath, ip(MiniNode::kInternet4), 80, Proto::kTcp).outcome,
             Outcome::kConnected);
