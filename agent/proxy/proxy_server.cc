@@ -183,6 +183,23 @@ Result<void> ProxyServer::watchRoutes() {
   return {};
 }
 
+bool routesChanged(std::string_view events, std::string_view routesName) {
+  size_t at = 0;
+  while (at + sizeof(inotify_event) <= events.size()) {
+    inotify_event event;
+    std::memcpy(&event, events.data() + at, sizeof event);
+    if (event.mask & IN_Q_OVERFLOW) return true;
+    size_t nameAt = at + sizeof event;
+    if (event.len > 0 && nameAt + event.len <= events.size()) {
+      // The name is padded with NULs to its record's length.
+      std::string_view name(events.data() + nameAt, event.len);
+      if (name.substr(0, name.find('\0')) == routesName) return true;
+    }
+    at = nameAt + event.len;
+  }
+  return false;
+}
+
 void ProxyServer::reloadRoutes() {
   auto routes = readRoutes(options_.routesFile);
   if (!routes) {
@@ -196,6 +213,7 @@ void ProxyServer::reloadRoutes() {
 }
 
 Result<int> ProxyServer::run() {
+  const std::string routesName = std::filesystem::path(options_.routesFile).filename();
   epoll_event events[64];
   for (;;) {
     int n = ::epoll_wait(epoll_.get(), events, 64, -1);
@@ -212,10 +230,12 @@ Result<int> ProxyServer::run() {
           reloadRoutes();
         }
       } else if (tag == (kListenTag | (1ull << 61))) {
-        char buf[4096];
-        while (::read(inotify_.get(), buf, sizeof buf) > 0) {
+        alignas(inotify_event) char buf[4096];
+        bool changed = false;
+        for (ssize_t got; (got = ::read(inotify_.get(), buf, sizeof buf)) > 0;) {
+          changed |= routesChanged(std::string_view(buf, static_cast<size_t>(got)), routesName);
         }
-        reloadRoutes();
+        if (changed) reloadRoutes();
       } else if (tag & kListenTag) {
         accept(static_cast<int>(tag & 0xffffffff));
       } else {

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "agent/proxy/routes.h"
@@ -68,5 +69,11 @@ struct ListenAddress {
   uint16_t port = 0;
 };
 Result<ListenAddress> parseListenAddress(const std::string& text);
+
+// Whether a batch of inotify events read from the routes file's directory calls for a reload:
+// an event for `routesName` (the file's name in it) or lost events (IN_Q_OVERFLOW). The
+// proxy's own acknowledgement is written in the same directory; reloading on it wrote the ack
+// again, which was the next event: an endless reload loop. Pure.
+bool routesChanged(std::string_view events, std::string_view routesName);
 
 }  // namespace spacelet::agent::proxy

@@ -1,6 +1,8 @@
 // The proxy's routes file and request-head parsing; the proxy itself serves real Spaces in
 // tests/e2e.
 #include <gtest/gtest.h>
+#include <sys/inotify.h>
+#include <unistd.h>
 
 #include "agent/proxy/http_head.h"
 #include "agent/proxy/proxy_server.h"
@@ -35,6 +37,31 @@ TEST(Routes, FilesAndAck) {
   ASSERT_TRUE(writeAck(dir / "ack", 3));
   EXPECT_EQ(*readAck(dir / "ack"), 3u);
   EXPECT_EQ(readRoutes(dir / "none").error().code, ENOENT);
+}
+
+// The events of a real inotify watch on the routes file's directory: the proxy's own ack,
+// written there after each reload, must not call for another reload (it did, endlessly).
+TEST(Routes, OnlyTheRoutesFileCallsForAReload) {
+  spacelet::testing::TempDir dir;
+  int fd = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+  ASSERT_GE(fd, 0);
+  ASSERT_GE(::inotify_add_watch(fd, dir.path().c_str(), IN_MOVED_TO | IN_CLOSE_WRITE), 0);
+  auto events = [fd] {
+    alignas(inotify_event) char buf[4096];
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+  };
+  ASSERT_TRUE(writeAck(dir / "routes.json.ack", 3));
+  std::string ack = events();
+  ASSERT_FALSE(ack.empty());
+  EXPECT_FALSE(routesChanged(ack, "routes.json"));
+  ASSERT_TRUE(writeRoutes(dir / "routes.json", Routes{4, {}}));
+  std::string routes = events();
+  ASSERT_FALSE(routes.empty());
+  EXPECT_TRUE(routesChanged(routes, "routes.json"));
+  EXPECT_TRUE(routesChanged(ack + routes, "routes.json"));
+  EXPECT_FALSE(routesChanged(routes, "other.json"));
+  ::close(fd);
 }
 
 TEST(HttpHead, FindsTheEndAndTheHost) {
