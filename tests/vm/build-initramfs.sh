@@ -54,8 +54,9 @@ makeSkeleton() {
   chmod 1777 "$stage/tmp" "$stage/var/tmp"
 }
 
-# Programs and tests keep their place relative to the build tree under /spacelet/build; the
-# init points SPACELET_BINARY_DIR there. tests.list tells the init what to run.
+# Programs, tests and shared libraries keep their place relative to the build tree under
+# /spacelet/build; the init points SPACELET_BINARY_DIR there. tests.list tells the init what
+# to run.
 addProject() {
   local kind path rel
   : >"$stage/etc/spacelet-vm/tests.list"
@@ -71,9 +72,14 @@ addProject() {
   mkdir -p "$stage/spacelet/src"
   git -C "$sourceDir" ls-files -z --cached --others --exclude-standard |
     (cd "$sourceDir" && cpio --null -pdm --quiet "$stage/spacelet/src" 2>/dev/null || true)
-  # Tests that name test data by the source path compiled into them find it there too.
+  # Tests that name test data by the source path compiled into them find it there too, and
+  # files of the build tree (the GPU tests' fake driver libraries) by the binary path.
   mkdir -p "$stage$(dirname "$sourceDir")"
   ln -sfn /spacelet/src "$stage$sourceDir"
+  local buildLink="$stage$binaryDir"
+  [[ $binaryDir == "$sourceDir"/* ]] && buildLink="$stage/spacelet/src/${binaryDir#"$sourceDir"/}"
+  mkdir -p "$(dirname "$buildLink")"
+  ln -sfn /spacelet/build "$buildLink"
 }
 
 addTools() {
