@@ -8,12 +8,14 @@
 // Usage: lifecycle_bench [--pushes N] [--app-changes N] [--redeploys N] [--rate REQ_PER_S]
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -70,7 +72,10 @@ std::string trim(std::string s) {
 }
 
 // One HTTP GET on a fresh connection to 127.0.0.1:port with the Space's host name. Returns
-// the whole reply ("" when there was no connection or no reply within the timeout).
+// the whole reply ("" when there was no connection or no reply within the timeout). A call
+// interrupted by a signal carries on: the bench's own children (git, spacectl) end while
+// requests are in flight, and their SIGCHLD interrupted recv, which was then counted as a
+// request the Space failed.
 std::string httpGet(uint16_t port, const std::string& host, const std::string& path) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return "";
@@ -81,14 +86,34 @@ std::string httpGet(uint16_t port, const std::string& host, const std::string& p
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  if (rc != 0 && errno == EINTR) {  // the connection goes on: wait for its outcome
+    pollfd p{fd, POLLOUT, 0};
+    while (::poll(&p, 1, 5000) < 0 && errno == EINTR) {
+    }
+    int error = 0;
+    socklen_t length = sizeof error;
+    rc = ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 && error == 0 ? 0 : -1;
+  }
   std::string reply;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    std::string request =
-        "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n";
-    if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
-        static_cast<ssize_t>(request.size())) {
-      char buf[4096];
-      for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) reply.append(buf, size_t(n));
+  std::string request =
+      "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n";
+  size_t sent = 0;
+  while (rc == 0 && sent < request.size()) {
+    ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += static_cast<size_t>(n);
+    } else if (n < 0 && errno != EINTR) {
+      rc = -1;
+    }
+  }
+  char buf[4096];
+  while (rc == 0) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n > 0) {
+      reply.append(buf, static_cast<size_t>(n));
+    } else if (n == 0 || errno != EINTR) {
+      break;
     }
   }
   ::close(fd);
@@ -202,6 +227,9 @@ void BenchNode::push(const std::string& id, const Files& files, const std::strin
   std::string repo = trim(spacectl({"repo", id}).output);
   auto pushed = runCommand({"git", "-C", tree, "push", "-q", repo, "HEAD:main"});
   if (pushed.status != 0) die("git push " + repo + ": " + pushed.output);
+  // The hook never fails a push; what it says tells whether the agent heard of it.
+  if (pushed.output.find("could not be told") != std::string::npos)
+    die("git push " + repo + ": " + pushed.output);
 }
 
 double BenchNode::waitServed(const std::string& id, const std::string& needle,
@@ -251,6 +279,12 @@ double secondsOfDay(const nlohmann::json& timestamp) {
   if (at == std::string::npos || t.size() < at + 9) die("not a timestamp: '" + t + "'");
   return std::stoi(t.substr(at + 1, 2)) * 3600 + std::stoi(t.substr(at + 4, 2)) * 60 +
          std::stod(t.substr(at + 7, t.size() - at - 8));
+}
+
+// Now, as secondsOfDay reads an API timestamp.
+double utcSecondsOfDay() {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  return std::fmod(std::chrono::duration<double>(now).count(), 86400.0);
 }
 
 // The serving deployment's record.
@@ -392,39 +426,60 @@ void dockerRebuilds(BenchNode& node, const Options& o) {
 
 // (c) Zero downtime: a client at `rate` requests/s (each on a fresh connection) through the
 // front proxy while the static Space is redeployed `redeploys` times, one after the other.
+// Each failed request is reported with when it started (seconds into the run), how long it
+// took and what came back; each redeploy with its push-to-serving time.
 void zeroDowntime(BenchNode& node, const Options& o) {
   std::string id = "bench" + std::to_string(::getpid()) + "/static";
   std::atomic<int> total{0}, failed{0};
+  std::atomic<double> slowest{0};
   std::vector<std::string> failures;
+  auto start = Clock::now();
   // A jthread: a failed redeploy unwinds through its destructor, which stops and joins it.
   std::jthread client([&](const std::stop_token& stop) {
     auto period = std::chrono::microseconds(1000000 / o.rate);
     for (auto next = Clock::now(); !stop.stop_requested(); next += period) {
+      auto sent = Clock::now();
       std::string reply = node.get(id);
+      double took = secondsSince(sent);
+      if (took > slowest) slowest = took;
       ++total;
       if (!isOk(reply) || reply.find("version ") == std::string::npos) {
         ++failed;
-        if (failures.size() < 5)
-          failures.push_back(reply.empty() ? "(no reply)" : reply.substr(0, 80));
+        char what[160];
+        std::snprintf(what, sizeof what, "at %.3f (UTC seconds of the day), after %.3f s: %s",
+                      utcSecondsOfDay(), took,
+                      reply.empty() ? "(no reply)" : reply.substr(0, 80).c_str());
+        if (failures.size() < 20) failures.push_back(what);
       }
-      std::this_thread::sleep_until(next + period);
+      std::this_thread::sleep_until(std::max(next + period, Clock::now()));
     }
   });
-  auto start = Clock::now();
+  std::vector<double> served;
   for (int i = 1; i <= o.redeploys; ++i) {
     int version = 1000 + i;
     node.push(id, staticFiles(version), "redeploy " + std::to_string(i));
-    node.waitServed(id, "version " + std::to_string(version) + "<");
+    double pushedAt = secondsSince(start);
+    served.push_back(node.waitServed(id, "version " + std::to_string(version) + "<"));
     node.waitStage(id, "RUNNING");
+    std::printf("  redeploy %2d: pushed at %.2f s, served after %.3f s\n", i, pushedAt,
+                served.back());
   }
   double took = secondsSince(start);
   client.request_stop();
   client.join();
   std::printf(
-      "(c) zero downtime: %d redeploys in %.1f s, client at %d req/s: %d requests, %d "
-      "failed\n",
-      o.redeploys, took, o.rate, total.load(), failed.load());
+      "(c) zero downtime: %d redeploys in %.1f s, client at %d req/s: %d requests (%.1f/s), %d "
+      "failed, slowest reply %.3f s; push to serving median %.3f s (max %.3f)\n",
+      o.redeploys, took, o.rate, total.load(), total.load() / took, failed.load(), slowest.load(),
+      median(served), *std::max_element(served.begin(), served.end()));
   for (const auto& f : failures) std::printf("    failed: %s\n", f.c_str());
+  if (failures.empty()) return;
+  std::printf("    the deployments (UTC seconds of the day): seq, serving at, ended at\n");
+  auto all = node.deployments(id);  // held: a temporary's member would dangle in the loop
+  for (const auto& d : all["deployments"]) {
+    auto at = [&](const char* key) { return d[key].is_string() ? secondsOfDay(d[key]) : 0.0; };
+    std::printf("    #%d %.3f %.3f\n", d["seq"].get<int>(), at("serving_at"), at("ended_at"));
+  }
 }
 
 Options parse(int argc, char** argv) {
