@@ -17,6 +17,8 @@ packages=(
   clang libclang-rt-14-dev
   # run and test: containers, network, git
   busybox-static runc crun podman uidmap nftables iproute2 conntrack git sqlite3 curl
+  # the SDK end-to-end test: python3 writes its wheels (it also needs debootstrap and dpkg-dev)
+  python3
   # spaceletd tests: systemd-socket-activate and systemd-analyze; groupadd/groupdel (passwd)
   systemd passwd
   # the VM harness and packaging

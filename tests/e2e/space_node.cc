@@ -149,7 +149,7 @@ SpaceNode::~SpaceNode() {
   removeCgroups();
 }
 
-std::string SpaceNode::start() {
+std::string SpaceNode::start(const std::string& buildsConfig) {
   if (auto why = spacelet::testing::requireRoot(); !why.empty()) return why;
   for (const char* tool : {"/usr/bin/git", "/usr/sbin/nft", "/usr/sbin/ip"}) {
     if (::access(tool, X_OK) != 0) return std::string(tool) + " is missing";
@@ -160,7 +160,8 @@ std::string SpaceNode::start() {
   if (made.status != 0) return "ip netns add " + netns_ + ": " + made.output;
   netnsMade_ = true;
   runCommand({"ip", "-n", netns_, "link", "set", "lo", "up"});
-  agent_.writeConfig(nodeConfig(netns_, proxyPort_));
+  // The fixture's config ends with its builds: section, which these lines continue.
+  agent_.writeConfig(buildsConfig + nodeConfig(netns_, proxyPort_));
   return agent_.start();
 }
 

@@ -35,8 +35,9 @@ class SpaceNode {
   SpaceNode(const SpaceNode&) = delete;
   SpaceNode& operator=(const SpaceNode&) = delete;
 
-  // Makes the node namespace, then starts the agent. "" or why not.
-  std::string start();
+  // Makes the node namespace, then starts the agent. "" or why not. `buildsConfig` is YAML
+  // lines of the config's builds: section, each indented by two spaces ("  wheelhouse: /w\n").
+  std::string start(const std::string& buildsConfig = "");
   // The agent again on the same state (after kill9Agent or stopAgent).
   std::string restartAgent() { return agent_.start(); }
   void kill9Agent() { agent_.kill9(); }

@@ -1,9 +1,8 @@
 // Offline base images: the busybox bootstrap is made, cached, and builds a static Space.
-// The debootstrap Python base downloads from Debian's archive for minutes, so it runs only
-// when SPACELET_TEST_DEBOOTSTRAP=1 (see docs/images.md for the measured run).
+// The debootstrap Python base is made and used end to end in tests/e2e/sdk_space_test.cc
+// (once for its gradio and streamlit Spaces: it downloads from Debian's archive for minutes).
 #include <sys/stat.h>
 
-#include <cstdlib>
 #include <filesystem>
 
 #include "agent/image/bootstrap.h"
@@ -36,19 +35,6 @@ TEST_F(BootstrapTest, BusyboxBaseIsMadeOnceAndBuildsOn) {
   auto bad = image::bootstrapBusybox(*store_, {.busyboxPath = "/nonexistent", .force = true});
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().message.find("install busybox-static"), std::string::npos);
-}
-
-TEST_F(BootstrapTest, PythonBaseWithDebootstrap) {
-  if (!std::getenv("SPACELET_TEST_DEBOOTSTRAP")) {
-    GTEST_SKIP() << "downloads Debian packages for minutes; set SPACELET_TEST_DEBOOTSTRAP=1";
-  }
-  image::BootstrapOptions options;
-  auto python = image::bootstrapPython(*store_, options);
-  ASSERT_TRUE(python) << python.error().message;
-  auto built = runBuild(
-      "FROM spacelet/python:3.11\nRUN python3 -m venv /opt/venv && "
-      "/opt/venv/bin/pip --version > /pip.txt && git --version > /git.txt\n");
-  ASSERT_TRUE(built) << built.error().message << log_;
 }
 
 }  // namespace
