@@ -2,11 +2,13 @@
 #include "test_env.h"
 
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <poll.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -64,6 +66,17 @@ std::string requireRoot() {
   if (::geteuid() != 0)
     return "needs root (run the integration tests as root, or in the VM harness)";
   return "";
+}
+
+std::optional<std::string> v2ContainerParent() {
+  struct statfs st;
+  if (::statfs("/sys/fs/cgroup", &st) != 0 || st.f_type != CGROUP2_SUPER_MAGIC) return std::nullopt;
+  std::ifstream in("/proc/self/cgroup");
+  std::string line, own = "/";
+  while (std::getline(in, line)) {
+    if (line.rfind("0::", 0) == 0) own = line.substr(3);
+  }
+  return own.substr(0, own.rfind('/'));
 }
 
 std::string makeBusyboxRootfs(const std::string& rootfs) {

@@ -4,6 +4,7 @@
 // binaries from another path; otherwise the paths compiled into the test are used.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,13 @@ class TempDir {
 // missing kernel feature, ...). Use: if (auto why = requireRoot(); !why.empty()) GTEST_SKIP() <<
 // why;
 std::string requireRoot();
+
+// On a pure cgroup v2 host, the parent of this process's own cgroup ("" for the root): where a
+// test puts its containers' cgroups, since cgroup v2 lets no cgroup that holds processes
+// enable controllers for its children. The VM harness runs each binary in a leaf whose parent
+// delegates every controller (what a Delegate=yes service that moved itself into a leaf has).
+// nullopt on v1/hybrid hosts, where containers go below the test's own cgroup.
+std::optional<std::string> v2ContainerParent();
 
 // Fills `rootfs` with busybox-static (every applet linked into /bin), the probe at
 // /bin/spacelet-probe, /etc/passwd and /etc/group (root and user 1000), and empty

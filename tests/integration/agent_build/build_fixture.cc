@@ -54,7 +54,7 @@ void BuildFixture::SetUp() {
   settings_.runtimePath = buildRuntime();
   settings_.workRoot = *dir_ / "work";
   settings_.cacheRoot = *dir_ / "cache";
-  settings_.cgroupParent = cgroup;
+  settings_.cgroupParent = spacelet::testing::v2ContainerParent().value_or(cgroup);
   context_ = *dir_ / "context";
   fs::create_directories(context_);
 }

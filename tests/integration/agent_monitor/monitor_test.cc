@@ -44,10 +44,12 @@ std::string monitorPath() {
   return spacelet::testing::binaryDir() + "/agent/monitor/spacelet-monitor";
 }
 
-// The cgroup this test runs in (memory's, on hybrid hosts): containers go below it.
-std::string ownCgroup() {
+// The cgroup of container `id`: below the cgroup this test runs in (memory's) on hybrid
+// hosts; on pure v2 a sibling of it (a cgroup with processes cannot enable controllers).
+std::string containerCgroup(const std::string& id) {
+  if (auto parent = spacelet::testing::v2ContainerParent()) return *parent + "/" + id;
   auto cgroup = memoryCgroupOf(readText("/proc/self/cgroup"));
-  return cgroup ? cgroup->path : "";
+  return (cgroup ? cgroup->path : "") + "/" + id;
 }
 
 class MonitorTest : public ::testing::Test {
@@ -89,7 +91,7 @@ class MonitorTest : public ::testing::Test {
             {{"type", "ipc"}},
             {{"type", "uts"}},
             {{"type", "network"}}}},
-          {"cgroupsPath", ownCgroup() + "/" + id_},
+          {"cgroupsPath", containerCgroup(id_)},
           {"resources", resources}}}};
     std::ofstream(tmp_ / "bundle/config.json") << config.dump(2);
   }

@@ -42,6 +42,7 @@ class ErrorsTest : public RuntimeTest {
   void expectNothingLeft(const std::string& id) {
     EXPECT_FALSE(fs::exists(state_ / id)) << "state directory left behind";
     EXPECT_EQ(cgroupDirsOf(id), std::vector<std::string>{}) << "cgroup left behind";
+    EXPECT_EQ(cgroupDirsOf(cgroupOf(id)), std::vector<std::string>{}) << "cgroup left behind";
     EXPECT_EQ(processesMentioning(id), 0) << "process left behind";
   }
 };

@@ -31,13 +31,23 @@ void RuntimeTest::TearDown() {
 }
 
 void RuntimeTest::writeConfig() {
-  std::ofstream(bundle_ / "config.json") << config_.dump(1);
+  Json written = config_;
+  auto parent = t::v2ContainerParent();
+  if (parent && written.contains("linux") && written["linux"].is_object()) {
+    std::string next = "-" + std::to_string(::getpid()) + "-" + std::to_string(ids_.size());
+    written["linux"]["cgroupsPath"] = *parent + "/" + cgroupOf(next);
+  }
+  std::ofstream(bundle_ / "config.json") << written.dump(1);
 }
 
 std::string RuntimeTest::newId(const std::string& prefix) {
   std::string id = prefix + "-" + std::to_string(::getpid()) + "-" + std::to_string(ids_.size());
   ids_.push_back(id);
   return id;
+}
+
+std::string RuntimeTest::cgroupOf(const std::string& id) {
+  return "sltest" + id.substr(id.find('-'));
 }
 
 t::CommandResult RuntimeTest::runtime(const std::vector<std::string>& args,

@@ -22,11 +22,17 @@ class RuntimeTest : public ::testing::Test {
   void TearDown() override;
 
   // The bundle's config.json (runc's default with terminal off); written by writeConfig(),
-  // which the helpers below call.
+  // which the helpers below call. On a pure cgroup v2 host writeConfig() also sets
+  // linux.cgroupsPath to cgroupOf() the id that the next newId() returns, beside this
+  // process's cgroup (t::v2ContainerParent: the default, below the caller's own cgroup,
+  // cannot enable controllers there).
   Json config_;
   void writeConfig();
-  // A fresh container id (remembered for cleanup).
+  // A fresh container id "<prefix>-<pid>-<n>" (remembered for cleanup).
   std::string newId(const std::string& prefix = "t");
+  // The name of the cgroup directory of the container `id` on a pure v2 host:
+  // "sltest-<pid>-<n>", the id's suffix.
+  static std::string cgroupOf(const std::string& id);
 
   // spacelet-run --root <state> ARGS...
   t::CommandResult runtime(const std::vector<std::string>& args, const std::string& input = "");
