@@ -104,6 +104,8 @@ struct Builds {
   std::string aptSources;     // a sources.list file for packages.txt; empty: the image's own
   std::string aptRepository;  // a local apt repository bound into packages.txt's step; may be ""
   uint64_t maxLayerBytes = 10 * kGiB;
+  uint64_t maxLayerFileBytes = 8 * kGiB;
+  uint64_t maxLayerEntries = 1000000;
   uint64_t diskHighWatermark = 90;
   uint64_t diskLowWatermark = 80;
 };

@@ -152,8 +152,13 @@ Table makeTable() {
       "sources.list for packages.txt (\"\": the image's own).");
   add(t, "builds.apt_repository", &C::builds, &Builds::aptRepository, AbsolutePath{true}, kLive,
       "Local apt repository, read-only at /apt-repository for packages.txt (\"\": none).");
-  add(t, "builds.max_layer_bytes", &C::builds, &Builds::maxLayerBytes, Bytes{1 * kMiB, kMax}, kLive,
-      "Largest image layer accepted or produced.");
+  add(t, "builds.max_layer_bytes", &C::builds, &Builds::maxLayerBytes, Bytes{1 * kMiB, kMax},
+      kRestart, "Largest image layer accepted or produced.");
+  add(t, "builds.max_layer_file_bytes", &C::builds, &Builds::maxLayerFileBytes,
+      Bytes{1 * kKiB, kMax}, kRestart, "Largest single file in an image layer.");
+  add(t, "builds.max_layer_entries", &C::builds, &Builds::maxLayerEntries,
+      Unsigned{1000, 100000000}, kRestart,
+      "Most entries (files, directories, links) in one image layer.");
   add(t, "builds.disk_high_watermark", &C::builds, &Builds::diskHighWatermark, Unsigned{1, 99},
       kLive, "Percent of disk used above which caches are pruned.");
   add(t, "builds.disk_low_watermark", &C::builds, &Builds::diskLowWatermark, Unsigned{1, 98}, kLive,

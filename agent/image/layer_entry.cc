@@ -45,7 +45,7 @@ Result<void> checkSize(const EntryInfo& e, const UnpackLimits& limits, int64_t t
   if (e.size > limits.maxEntryBytes) {
     return failInvalid("layer entry " + quoted(e.path) + " is " + std::to_string(e.size) +
                        " bytes, over the limit of " + std::to_string(limits.maxEntryBytes) +
-                       " (images.layer_limits.max_entry_bytes)");
+                       " (builds.max_layer_file_bytes)");
   }
   if (totalSoFar + e.size > limits.maxLayerBytes) {
     return failInvalid("layer grows past " + std::to_string(limits.maxLayerBytes) +

@@ -11,7 +11,8 @@
 
 namespace spacelet::agent::image {
 
-// Configurable limits for one layer (agent config: images.layer_limits).
+// Configurable limits for one layer (agent config: builds.max_layer_bytes,
+// builds.max_layer_file_bytes, builds.max_layer_entries).
 struct UnpackLimits {
   int64_t maxEntryBytes = int64_t{8} << 30;   // one file
   int64_t maxLayerBytes = int64_t{32} << 30;  // the uncompressed layer

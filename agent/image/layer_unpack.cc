@@ -236,7 +236,7 @@ Result<UnpackStats> unpackLayer(int inputFd, int destDirFd, const UnpackOptions&
     if (!info) return fail(std::move(info).error());
     if (++stats.entries > options.limits.maxEntries) {
       return failInvalid("layer has more than " + std::to_string(options.limits.maxEntries) +
-                         " entries (images.layer_limits.max_entries)");
+                         " entries (builds.max_layer_entries)");
     }
     auto plan = planEntry(*info, options.limits, stats.bytes);
     if (!plan) return fail(std::move(plan).error());

@@ -170,8 +170,9 @@ Result<std::unique_ptr<api::SpaceLifecycle>> openSupervisor(const NodeContext& c
   storeOptions.root = c.paths.stateDir + "/images";
   // Imports and unpacked layers; a layer over the limit is refused naming the entry.
   storeOptions.unpack.limits.maxLayerBytes = static_cast<int64_t>(c.builds.maxLayerBytes);
-  storeOptions.unpack.limits.maxEntryBytes = std::min(storeOptions.unpack.limits.maxEntryBytes,
-                                                      storeOptions.unpack.limits.maxLayerBytes);
+  storeOptions.unpack.limits.maxEntryBytes =
+      static_cast<int64_t>(std::min(c.builds.maxLayerFileBytes, c.builds.maxLayerBytes));
+  storeOptions.unpack.limits.maxEntries = static_cast<int64_t>(c.builds.maxLayerEntries);
   auto images = image::ImageStore::open(storeOptions);
   if (!images) return fail(std::move(images).error().withContext("open the image store"));
   resources.images.emplace(std::move(*images));
@@ -227,8 +228,7 @@ Result<std::unique_ptr<api::SpaceLifecycle>> openSupervisor(const NodeContext& c
   auto supervisor = std::make_unique<OwningSupervisor>(std::move(resources), std::move(o),
                                                        *ctx.loop, *ctx.registry);
   SPACELET_TRY(supervisor->startImages(
-      {c.paths.stateDir, c.paths.stateDir + "/build/cache", ctx.config}, *ctx.loop,
-      *ctx.registry));
+      {c.paths.stateDir, c.paths.stateDir + "/build/cache", ctx.config}, *ctx.loop, *ctx.registry));
   return std::unique_ptr<api::SpaceLifecycle>(std::move(supervisor));
 }
 

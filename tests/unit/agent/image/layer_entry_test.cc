@@ -79,7 +79,7 @@ TEST(PlanEntry, EnforcesSizeLimits) {
   auto tooBig = planEntry(big, limits, 0);
   ASSERT_FALSE(tooBig);
   EXPECT_NE(tooBig.error().message.find("'big'"), std::string::npos);
-  EXPECT_NE(tooBig.error().message.find("max_entry_bytes"), std::string::npos);
+  EXPECT_NE(tooBig.error().message.find("builds.max_layer_file_bytes"), std::string::npos);
   EntryInfo mid = entry("mid");
   mid.size = 60;
   EXPECT_TRUE(planEntry(mid, limits, 80));

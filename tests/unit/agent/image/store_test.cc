@@ -218,7 +218,7 @@ TEST(LayerUnpack, EnforcesSizeAndCountLimits) {
       unpackInto(makeTar({{TarEntry::kFile, "1"}, {TarEntry::kFile, "2"}, {TarEntry::kFile, "3"}}),
                  dir / "b", options);
   ASSERT_FALSE(many);
-  EXPECT_NE(many.error().message.find("max_entries"), std::string::npos);
+  EXPECT_NE(many.error().message.find("builds.max_layer_entries"), std::string::npos);
   auto garbage = unpackInto(std::string(1024, 'z'), dir / "c");
   ASSERT_FALSE(garbage);
 }
