@@ -3,6 +3,7 @@
 // line and the key), and restart, pause (stopped, also across an agent restart) and resume.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <thread>
 
 #include "space_files.h"
@@ -108,6 +109,34 @@ TEST(E2eStaticSpace, PushServesRedeploysKeepsServingThroughABrokenReadmeRestartP
   ASSERT_TRUE(node.waitServed(id, "version 2", 60s)) << node.describe(id);
   EXPECT_TRUE(node.waitStage(id, "RUNNING", 10s)) << node.describe(id);
   EXPECT_EQ(node.containers().size(), 1u);
+}
+
+// git ignores what a post-receive hook returns: a push whose notification fails (here the
+// hook cannot run spacectl, as while a build replaces it) is stored, and the agent is not
+// told. Its own check of the repositories (git.fetch_interval) deploys it, with no restart.
+TEST(E2eStaticSpace, APushItsHookCouldNotReportIsDeployedWithoutAnAgentRestart) {
+  SpaceNode node;
+  // start()'s text follows the config's builds: section: a top-level section can follow too.
+  ASSERT_EQ(node.start("git:\n  fetch_interval: 10s\n"), "");
+  std::string id = node.spaceId("unreported");
+  ASSERT_EQ(node.spacectl({"create", id, "--sdk", "static"}).status, 0);
+  auto first = node.push(id, staticSpace("version 1"), "first version");
+  ASSERT_EQ(first.status, 0) << first.output;
+  ASSERT_TRUE(node.waitServed(id, "version 1", 180s)) << node.describe(id);
+
+  auto repo = node.spacectl({"repo", id});
+  ASSERT_EQ(repo.status, 0) << repo.output;
+  std::string hook = repo.output.substr(0, repo.output.find('\n')) + "/hooks/post-receive";
+  std::ofstream(hook, std::ios::trunc) << "#!/bin/sh\nexec /nonexistent/spacectl --hook\n";
+  auto second = node.push(id, staticSpace("version 2"), "second version");
+  ASSERT_EQ(second.status, 0) << second.output;
+
+  ASSERT_TRUE(node.waitServed(id, "version 2", 60s)) << node.describe(id);
+  auto latest = node.deployments(id)[0];
+  EXPECT_EQ(field(latest, "sha"), second.output);
+  // Not "push of <sha>": the hook told nothing; the agent found the commit itself.
+  EXPECT_EQ(field(latest, "reason"), "a push its hook did not report");
+  EXPECT_TRUE(node.waitStage(id, "RUNNING", 10s)) << node.describe(id);
 }
 
 }  // namespace

@@ -108,8 +108,11 @@ std::string readUntilClose(int fd, std::chrono::milliseconds timeout) {
     auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     struct pollfd p = {fd, POLLIN, 0};
-    if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0) break;
+    int ready = left <= 0 ? 0 : ::poll(&p, 1, static_cast<int>(left));
+    if (ready < 0 && errno == EINTR) continue;  // a child's SIGCHLD, not the end of the reply
+    if (ready <= 0) break;
     ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     out.append(buf, static_cast<size_t>(n));
   }
