@@ -165,7 +165,8 @@ Table makeTable() {
       "Pruning stops below this percent.");
   // git
   add(t, "git.fetch_interval", &C::git, &Git::fetchIntervalSeconds, Seconds{10, 7 * 86400}, kLive,
-      "How often Spaces with an upstream source are fetched.");
+      "How often Spaces with an upstream source are fetched, and every Space's branch is "
+      "checked for a push its hook did not report.");
   // supervisor
   add(t, "supervisor.backoff_initial", &C::supervisor, &Supervisor::backoffInitialSeconds,
       Seconds{1, 3600}, kLive,
