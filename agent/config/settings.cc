@@ -128,9 +128,9 @@ Table makeTable() {
   add(t, "logs.events_retained", &C::logs, &Logs::eventsRetained, Unsigned{100, 10000000}, kLive,
       "Events kept for /v1/events replay.");
   // builds
-  add(t, "builds.runtime_path", &C::builds, &Builds::runtimePath, AbsolutePath{}, kLive,
+  add(t, "builds.runtime_path", &C::builds, &Builds::runtimePath, AbsolutePath{}, kRestart,
       "The OCI runtime that runs builds and Spaces.");
-  add(t, "builds.max_concurrent", &C::builds, &Builds::maxConcurrent, Unsigned{1, 256}, kLive,
+  add(t, "builds.max_concurrent", &C::builds, &Builds::maxConcurrent, Unsigned{1, 256}, kRestart,
       "Builds that run at the same time.");
   add(t, "builds.timeout", &C::builds, &Builds::timeoutSeconds, Seconds{60, 7 * 86400}, kLive,
       "A build running longer is stopped.");

@@ -15,8 +15,9 @@
 namespace spacelet::agent::monitor {
 
 struct LogLimits {
-  uint64_t maxBytes = 10 << 20;  // per file (agent config logs.max_bytes)
-  int keep = 3;                  // rotated files kept besides the live one (logs.keep)
+  uint64_t maxBytes = 10 << 20;     // per file (agent config logs.max_bytes)
+  int keep = 3;                     // rotated files kept besides the live one (logs.keep)
+  size_t maxLineBytes = 16 * 1024;  // longer lines are split (logs.max_line_bytes)
 };
 
 class LogWriter {

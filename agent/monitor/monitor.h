@@ -53,7 +53,7 @@ class Monitor {
   MonitorOptions options_;
   MonitorState state_;
   std::optional<LogWriter> log_;
-  LineSplitter splitter_;
+  LineSplitter splitter_{options_.logLimits.maxLineBytes};
   UniqueFd outputRead_;
   UniqueFd outputWrite_;
   UniqueFd signals_;

@@ -58,6 +58,15 @@ const std::map<std::string, Setter>& flagTable() {
          o.logLimits.keep = static_cast<int>(*n);
          return {};
        }},
+      {"--log-max-line-bytes",
+       [](MonitorOptions& o, const std::string& v) -> Result<void> {
+         auto bytes = config::parseBytes(v);
+         if (!bytes || *bytes < 256) {
+           return failInvalid("--log-max-line-bytes: '" + v + "' must be a size of at least 256");
+         }
+         o.logLimits.maxLineBytes = *bytes;
+         return {};
+       }},
       {"--ready-fd",
        [](MonitorOptions& o, const std::string& v) -> Result<void> {
          auto n = number("--ready-fd", v, 3);
@@ -86,7 +95,8 @@ Result<void> checkRequired(const MonitorOptions& o) {
 std::string usage() {
   return "usage: spacelet-monitor --runtime PATH [--runtime-arg ARG]... --id ID --bundle DIR\n"
          "         --state FILE --log FILE [--runtime-log FILE] [--log-max-bytes SIZE]\n"
-         "         [--log-keep N] [--cgroup-root DIR] [--proc-root DIR] [--ready-fd FD]\n"
+         "         [--log-keep N] [--log-max-line-bytes SIZE] [--cgroup-root DIR] [--proc-root "
+         "DIR] [--ready-fd FD]\n"
          "         [--no-delete]\n"
          "Creates and starts the container with the runtime, keeps its output in a rotated log,\n"
          "records its exit (and OOM kills) in FILE, then deletes it. Started by spaceletd.\n";

@@ -215,9 +215,13 @@ Result<void> Deployer::buildImage(const git::SpaceConfig& config) {
   if (!node_.wheelhouse.empty()) options.namedContexts["wheelhouse"] = node_.wheelhouse;
   if (!node_.aptRepository.empty()) options.namedContexts["aptrepository"] = node_.aptRepository;
   options.noCache = req_.job.noCache;
-  options.limits.memoryBytes = static_cast<int64_t>(req_.space.flavor.memoryBytes);
-  options.limits.pids = static_cast<int64_t>(req_.space.flavor.pidsMax);
-  options.limits.cpuQuotaMicros = static_cast<int64_t>(req_.space.flavor.cpus * 100000);
+  // The build's own limits when configured, else the Space's flavor.
+  const config::Flavor& f = req_.space.flavor;
+  double cpus = node_.buildCpus > 0 ? node_.buildCpus : f.cpus;
+  uint64_t memory = node_.buildMemoryBytes > 0 ? node_.buildMemoryBytes : f.memoryBytes;
+  options.limits.memoryBytes = static_cast<int64_t>(memory);
+  options.limits.pids = static_cast<int64_t>(f.pidsMax);
+  options.limits.cpuQuotaMicros = static_cast<int64_t>(cpus * 100000);
   options.limits.stepTimeout = node_.buildTimeout;
   options.ids = req_.space.ids;
   auto built = runBuild(std::move(options));

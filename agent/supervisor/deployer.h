@@ -45,6 +45,8 @@ struct NodeServices {
   std::string aptSourcesFile;  // builds.apt_sources: a sources.list the recipes use; may be empty
   std::string aptRepository;   // the node's local apt repository ("aptrepository" context)
   std::chrono::seconds buildTimeout{3600};
+  double buildCpus = 0;           // builds.cpus; 0: the Space's flavor
+  uint64_t buildMemoryBytes = 0;  // builds.memory; 0: the Space's flavor
   netpolicy::NetPolicy* network = nullptr;
   std::string nodeNetns;  // where the Spaces' veths are (probes connect from there)
   RunnerSettings runner;

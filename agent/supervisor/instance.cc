@@ -26,10 +26,12 @@ std::vector<std::string> monitorArgv(const RunnerSettings& s, const InstanceSpec
                                      const std::string& id) {
   std::vector<std::string> argv = {s.monitorPath, "--runtime", s.runtimePath};
   for (const auto& a : s.runtimeArgs) argv.insert(argv.end(), {"--runtime-arg", a});
-  argv.insert(argv.end(),
-              {"--id", id, "--bundle", spec.bundleDir, "--state", spec.stateFile, "--log",
-               spec.runLog, "--log-max-bytes", std::to_string(s.logLimits.maxBytes), "--log-keep",
-               std::to_string(s.logLimits.keep), "--cgroup-root", s.cgroupRoot, "--ready-fd", "3"});
+  argv.insert(
+      argv.end(),
+      {"--id", id, "--bundle", spec.bundleDir, "--state", spec.stateFile, "--log", spec.runLog,
+       "--log-max-bytes", std::to_string(s.logLimits.maxBytes), "--log-keep",
+       std::to_string(s.logLimits.keep), "--log-max-line-bytes",
+       std::to_string(s.logLimits.maxLineBytes), "--cgroup-root", s.cgroupRoot, "--ready-fd", "3"});
   return argv;
 }
 

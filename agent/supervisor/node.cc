@@ -11,6 +11,7 @@
 #include "agent/build/builder.h"
 #include "agent/daemon/cgroup_placement.h"
 #include "agent/monitor/monitor_state.h"
+#include "agent/supervisor/live_settings.h"
 #include "agent/supervisor/node_images.h"
 #include "agent/supervisor/node_network.h"
 #include "agent/supervisor/supervisor.h"
@@ -196,16 +197,6 @@ Result<std::unique_ptr<api::SpaceLifecycle>> openSupervisor(const NodeContext& c
   o.node.builder = builderSettings(c, runtime, *cgroups);
   SPACELET_TRY(makeDir(o.node.builder.workRoot, 0711));
   SPACELET_TRY(makeDir(o.node.builder.cacheRoot, 0700));
-  o.node.recipes.gradioBase = c.builds.baseImageGradio;
-  o.node.recipes.streamlitBase = c.builds.baseImageStreamlit;
-  o.node.recipes.staticBase = c.builds.baseImageStatic;
-  o.node.recipes.pipIndexUrl = c.builds.pipIndexUrl;
-  o.node.recipes.useWheelhouse = !c.builds.wheelhouse.empty();
-  o.node.aptSourcesFile = c.builds.aptSources;
-  o.node.recipes.useAptRepository = !c.builds.aptRepository.empty();
-  o.node.aptRepository = c.builds.aptRepository;
-  o.node.wheelhouse = c.builds.wheelhouse;
-  o.node.buildTimeout = std::chrono::seconds(c.builds.timeoutSeconds);
   o.node.nodeNetns = c.network.nodeNetns;
   o.node.runner.monitorPath = monitor;
   o.node.runner.runtimePath = runtime;
@@ -213,9 +204,9 @@ Result<std::unique_ptr<api::SpaceLifecycle>> openSupervisor(const NodeContext& c
   o.node.runner.runtimeArgs.insert(o.node.runner.runtimeArgs.end(), cgroups->runtimeArgs.begin(),
                                    cgroups->runtimeArgs.end());
   o.node.runner.cgroupRoot = ctx.cgroupRoot;
-  o.node.runner.logLimits = {c.logs.maxFileBytes, static_cast<int>(c.logs.maxFiles)};
   o.node.cgroups = *cgroups;
   o.node.domain = c.proxy.domain;
+  o.node = withLiveSettings(std::move(o.node), c);
   o.backoff = {std::chrono::seconds(c.supervisor.backoffInitialSeconds),
                std::chrono::seconds(c.supervisor.backoffMaxSeconds),
                std::chrono::seconds(c.supervisor.backoffResetSeconds)};

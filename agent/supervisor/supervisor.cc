@@ -10,6 +10,7 @@
 #include "agent/store/clock.h"
 #include "agent/store/space_paths.h"
 #include "agent/supervisor/layout.h"
+#include "agent/supervisor/log_expiry.h"
 #include "agent/supervisor/log_tail.h"
 #include "agent/supervisor/supervisor_state.h"
 #include "spacelet/base/log.h"
@@ -202,13 +203,39 @@ void Supervisor::remove(const store::SpaceId& id, std::function<void(Result<void
   enqueue(id, Job{JobKind::kStop, "", false, 0, "deleted"});
 }
 
+std::chrono::seconds Supervisor::fetchInterval() const {
+  if (!options_.config) return options_.fetchInterval;
+  return std::chrono::seconds(options_.config()->git.fetchIntervalSeconds);
+}
+
+void Supervisor::expireLogs() {
+  if (options_.config) {
+    auto retention = std::chrono::seconds(options_.config()->logs.retentionSeconds);
+    std::vector<std::pair<store::SpaceId, DeploymentHistory>> histories;
+    {
+      std::lock_guard lock(mutex_);
+      for (const auto& [id, s] : spaces_) histories.emplace_back(id, s->history);
+    }
+    size_t removed = 0;
+    for (const auto& [id, history] : histories) {
+      removed +=
+          expireDeploymentLogs(options_.node.stateDir, id, history, store::nowMs(), retention);
+    }
+    if (removed > 0) {
+      log::info("logs: removed " + std::to_string(removed) +
+                " log files of deployments that ended more than logs.retention ago");
+    }
+  }
+  (void)logExpiryTimer_.rearm(std::chrono::hours(1));
+}
+
 void Supervisor::scheduleFetch(const store::SpaceId& id) {
-  auto timer = loop_.addTimer(options_.fetchInterval, [this, id] {
+  auto timer = loop_.addTimer(fetchInterval(), [this, id] {
     enqueue(id, Job{JobKind::kDeploy, "", false, 0, "periodic fetch"});
     std::lock_guard lock(mutex_);
     auto it = spaces_.find(id);
     if (it != spaces_.end() && !it->second->deleting) {
-      (void)it->second->fetchTimer.rearm(options_.fetchInterval);
+      (void)it->second->fetchTimer.rearm(fetchInterval());
     }
   });
   if (timer) state(id).fetchTimer = std::move(*timer);

@@ -108,6 +108,12 @@ class Supervisor : public api::SpaceLifecycle {
   Result<void> reconcileNetwork(bool atStart);
   Result<void> networkReady();
   Result<void> makeRoomForBuild();
+  // options_.node with the settings of the configuration now in force (live_settings.h).
+  NodeServices liveNode() const;
+  // git.fetch_interval now in force.
+  std::chrono::seconds fetchInterval() const;
+  // logs.retention, hourly on the loop thread (log_expiry.h).
+  void expireLogs();
   // GPUs (supervisor_gpus.cc), on the loop thread.
   Result<void> openGpus();
   std::optional<std::vector<gpu::Gpu>> gpusForPending(const store::SpaceId& id);
@@ -122,6 +128,7 @@ class Supervisor : public api::SpaceLifecycle {
   IdRanges idRanges_;
   std::unique_ptr<GpuGrants> gpus_;  // loop thread only; set by start()
   daemon::Source pushCheckTimer_;    // loop thread only; checkUnreportedPushes
+  daemon::Source logExpiryTimer_;    // loop thread only; expireLogs
   std::atomic<bool> stopping_{false};
   std::mutex networkMutex_;  // guards networkReconciled_; taken before mutex_
   bool networkReconciled_ = false;

@@ -14,6 +14,7 @@
 #include "agent/supervisor/connection_drain.h"
 #include "agent/supervisor/health_probe.h"
 #include "agent/supervisor/layout.h"
+#include "agent/supervisor/live_settings.h"
 #include "agent/supervisor/log_tail.h"
 #include "agent/supervisor/node_images.h"
 #include "agent/supervisor/supervisor.h"
@@ -87,6 +88,10 @@ void Supervisor::saveRecord(const store::SpaceId& id, const Deployment& record) 
   (void)it->second->history.save(historyPath(options_.node.stateDir, id));
 }
 
+NodeServices Supervisor::liveNode() const {
+  return options_.config ? withLiveSettings(options_.node, *options_.config()) : options_.node;
+}
+
 // Before a build (on its worker): the watermark check with what no pruning may remove, the
 // images Spaces' deployments use and the recipes' bases.
 Result<void> Supervisor::makeRoomForBuild() {
@@ -103,7 +108,7 @@ Result<void> Supervisor::makeRoomForBuild() {
     std::lock_guard lock(mutex_);
     for (const auto& [id, _] : spaces_) ids.push_back(id);
   }
-  const build::RecipeSettings& r = options_.node.recipes;
+  const build::RecipeSettings r = liveNode().recipes;
   std::set<std::string> kept = {r.gradioBase, r.streamlitBase, r.staticBase};
   for (const auto& [image, _] : imagesUsedBySpaces(options_.node.stateDir, ids)) kept.insert(image);
   auto report = build::makeRoomForBuild(
@@ -142,7 +147,8 @@ void Supervisor::runDeploy(const store::SpaceId& id, const Job& job, const Space
                           });
                         },
                         cancelled};
-  Deployer deployer(options_.node, std::move(request));
+  NodeServices node = liveNode();
+  Deployer deployer(node, std::move(request));
   auto started = deployer.run();
   if (!started) {
     Deployment failed = deployer.record();
@@ -265,7 +271,7 @@ void Supervisor::runRecover(const store::SpaceId& id, const SpaceSnapshot& space
   auto fail = [&](const std::string& why) {
     post([this, id, why] { onMonitorExit(id, nullptr, why); });
   };
-  auto instance = startInstance(options_.node.runner, spec);
+  auto instance = startInstance(liveNode().runner, spec);
   if (!instance) return fail(instance.error().message);
   std::shared_ptr<Instance> fresh = std::move(*instance);
   auto at = serving->address.rfind(':');

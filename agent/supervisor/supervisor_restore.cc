@@ -98,9 +98,12 @@ Result<void> Supervisor::start() {
     releaseGpus(id, servingGpus);
   }
   for (const auto& id : ids) pump(id);
-  auto check = loop_.addTimer(options_.fetchInterval, [this] { checkUnreportedPushes(); });
+  auto check = loop_.addTimer(fetchInterval(), [this] { checkUnreportedPushes(); });
   if (!check) return fail(std::move(check).error().withContext("the check for unreported pushes"));
   pushCheckTimer_ = std::move(*check);
+  auto expiry = loop_.addTimer(std::chrono::minutes(1), [this] { expireLogs(); });
+  if (!expiry) return fail(std::move(expiry).error().withContext("the log expiry"));
+  logExpiryTimer_ = std::move(*expiry);
   return {};
 }
 
@@ -227,7 +230,7 @@ void Supervisor::checkUnreportedPushes() {
     if (redeployIfBehind(*space, "a push its hook did not report")) behind.push_back(space->id);
   }
   for (const auto& id : behind) pump(id);
-  (void)pushCheckTimer_.rearm(options_.fetchInterval);
+  (void)pushCheckTimer_.rearm(fetchInterval());
 }
 
 // Containers under the agent's runtime root that no serving deployment owns.

@@ -122,15 +122,34 @@ TEST(Oom, ReadsFromAnInjectedRoot) {
 }
 
 TEST(MonitorOptions, ParsesAndRefuses) {
-  auto o =
-      parseOptions({"--runtime",  "/r", "--runtime-arg",   "--root", "--runtime-arg", "/x",
-                    "--id",       "c",  "--bundle",        "/b",     "--state",       "/s.json",
-                    "--log",      "/l", "--log-max-bytes", "1Mi",    "--log-keep",    "5",
-                    "--ready-fd", "3",  "--no-delete"});
+  auto o = parseOptions({"--runtime",
+                         "/r",
+                         "--runtime-arg",
+                         "--root",
+                         "--runtime-arg",
+                         "/x",
+                         "--id",
+                         "c",
+                         "--bundle",
+                         "/b",
+                         "--state",
+                         "/s.json",
+                         "--log",
+                         "/l",
+                         "--log-max-bytes",
+                         "1Mi",
+                         "--log-keep",
+                         "5",
+                         "--ready-fd",
+                         "3",
+                         "--no-delete",
+                         "--log-max-line-bytes",
+                         "1Ki"});
   ASSERT_TRUE(o) << o.error().message;
   EXPECT_EQ(o->runtimeArgs, (std::vector<std::string>{"--root", "/x"}));
   EXPECT_EQ(o->logLimits.maxBytes, 1u << 20);
   EXPECT_EQ(o->logLimits.keep, 5);
+  EXPECT_EQ(o->logLimits.maxLineBytes, 1024u);
   EXPECT_EQ(o->readyFd, 3);
   EXPECT_FALSE(o->deleteOnExit);
   EXPECT_EQ(o->runtimeLog, "/s.json.runtime");
@@ -139,6 +158,8 @@ TEST(MonitorOptions, ParsesAndRefuses) {
   EXPECT_NE(missing.error().message.find("--id is required"), std::string::npos);
   EXPECT_NE(parseOptions({"--bogus"}).error().message.find("'--bogus'"), std::string::npos);
   EXPECT_NE(parseOptions({"--log-max-bytes", "12"}).error().message.find("'12'"),
+            std::string::npos);
+  EXPECT_NE(parseOptions({"--log-max-line-bytes", "10"}).error().message.find("at least 256"),
             std::string::npos);
   EXPECT_FALSE(parseOptions({"--ready-fd", "1"}));
   EXPECT_FALSE(parseOptions({"--log"}));
