@@ -52,16 +52,20 @@ std::string enableAll(const std::string& controllers) {
 
 std::string CgroupPlacement::cgroupsPath(const std::string& kind, const std::string& name) const {
   if (systemd) return parent + ":" + kind + ":" + name;
-  return parent + "/" + kind + "/" + name;
+  return (parent == "/" ? "" : parent) + "/" + kind + "/" + name;
 }
 
 FsPlan planFs(const CgroupFacts& facts) {
-  if (facts.unified && facts.ownDelegated) {
-    return {facts.ownCgroup + "/" + kLeaf, facts.ownCgroup};
+  // Under systemd only a delegated cgroup is the agent's to divide; without systemd (a node
+  // with another init, a container, the VM harness) its own cgroup is, except the root.
+  bool mine = facts.ownDelegated ||
+              (!facts.systemdBooted && facts.ownCgroup != "/" && !facts.ownCgroup.empty());
+  bool parentMine = facts.parentDelegated || !facts.systemdBooted;
+  if (facts.unified && baseName(facts.ownCgroup) == kLeaf && parentMine &&
+      !parentOf(facts.ownCgroup).empty()) {
+    return {"", parentOf(facts.ownCgroup)};  // already in its leaf (started there again)
   }
-  if (facts.unified && facts.parentDelegated && baseName(facts.ownCgroup) == kLeaf) {
-    return {"", parentOf(facts.ownCgroup)};
-  }
+  if (facts.unified && mine) return {facts.ownCgroup + "/" + kLeaf, facts.ownCgroup};
   return {"", facts.ownCgroup};
 }
 
@@ -133,10 +137,12 @@ Result<CgroupPlacement> placeCgroups(const std::string& cgroupRoot,
   FsPlan plan = planFs(facts);
   if (!plan.leaf.empty()) {
     SPACELET_TRY_CONTEXT(enterLeaf(cgroupRoot, plan), "enter the agent's leaf cgroup");
-    log::warning("cgroups: fs driver in the delegated cgroup '" + plan.parent +
-                 "' (the agent runs in '" + plan.leaf +
-                 "'); systemd before v254 cannot restart spaceletd while Spaces run below it: "
-                 "cgroup_driver 'auto' or 'systemd' avoids that");
+    if (facts.systemdBooted) {
+      log::warning("cgroups: fs driver in the delegated cgroup '" + plan.parent +
+                   "' (the agent runs in '" + plan.leaf +
+                   "'); systemd before v254 cannot restart spaceletd while Spaces run below "
+                   "it: cgroup_driver 'auto' or 'systemd' avoids that");
+    }
   }
   log::info("cgroups: fs driver below '" + plan.parent + "'");
   return CgroupPlacement{false, plan.parent, {}};

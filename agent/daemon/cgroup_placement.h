@@ -2,9 +2,11 @@
 // (docs/operations.md, "cgroups"). systemd driver: one transient scope per container in the
 // configured slice (runc's "slice:prefix:name", spacelet-run --systemd-cgroup); the agent's own
 // service cgroup never gets children, so systemd can restart the agent while Spaces run.
-// fs driver: cgroups below the agent's own; under a systemd unit with Delegate=yes the agent
-// first moves into <unit>/agent, as cgroup v2 hands controllers only to the children of a
-// cgroup without processes, and writes no cgroup above <unit> (systemd owns those).
+// fs driver: cgroups below the agent's own; on cgroup v2 the agent first moves every process
+// of its cgroup into <own>/agent, as cgroup v2 hands controllers only to the children of a
+// cgroup without processes. Under systemd it does so only in a unit with Delegate=yes, and
+// writes no cgroup above <unit> (systemd owns those); without systemd, in any cgroup but the
+// root.
 #pragma once
 
 #include <string>

@@ -6,9 +6,14 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -249,6 +254,18 @@ AgentInstance::AgentInstance(const std::string& extraConfig, const std::string& 
 AgentInstance::~AgentInstance() {
   if (child_) kill9();
   if (notifyFd_ >= 0) ::close(notifyFd_);
+  if (!cgroup_.empty()) {
+    // Deepest first: the agent's leaf, the Spaces' and builds' cgroups (emptied by the test's
+    // deletes; one still holding a process stays, and says so in the VM's leftovers).
+    std::vector<std::string> dirs;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(cgroup_, ec)) {
+      if (e.is_directory(ec)) dirs.push_back(e.path());
+    }
+    std::sort(dirs.rbegin(), dirs.rend());
+    for (const auto& d : dirs) ::rmdir(d.c_str());
+    ::rmdir(cgroup_.c_str());
+  }
 }
 
 void AgentInstance::writeConfig(const std::string& extraConfig, const std::string& pathsExtra) {
@@ -282,6 +299,24 @@ std::vector<std::string> AgentInstance::notifications(std::chrono::milliseconds 
 std::string AgentInstance::start(const std::vector<std::string>& extraEnv) {
   process::SpawnOptions o;
   o.argv = {spaceletdPath(), "--config", configPath()};
+  // On pure cgroup v2 the agent starts in a cgroup of its own beside the test's, as a service
+  // manager would start it (it then moves into <own>/agent, so that its Spaces' cgroups can
+  // get controllers), and not in the test's own, which holds the test. Started again, it goes
+  // straight into that leaf: its cgroup hands out controllers and may hold no process.
+  if (auto parent = spacelet::testing::v2ContainerParent()) {
+    if (cgroup_.empty()) {
+      static int instances = 0;
+      cgroup_ = "/sys/fs/cgroup" + *parent + "/spaceletd-" + std::to_string(::getpid()) + "-" +
+                std::to_string(++instances);
+      if (::mkdir(cgroup_.c_str(), 0755) != 0 && errno != EEXIST) {
+        return "create the agent's cgroup '" + cgroup_ + "': " + std::strerror(errno);
+      }
+    }
+    o.argv.insert(
+        o.argv.begin(),
+        {"/bin/sh", "-c",
+         "d=$0; [ -d $d/agent ] && d=$d/agent; echo $$ > $d/cgroup.procs && exec \"$@\"", cgroup_});
+  }
   o.env = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "NOTIFY_SOCKET=" + (dir_ / "notify.sock")};
   o.env.insert(o.env.end(), extraEnv.begin(), extraEnv.end());
   int logFd = ::open(logPath().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);

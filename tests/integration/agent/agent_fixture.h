@@ -96,6 +96,7 @@ class AgentInstance {
 
  private:
   spacelet::testing::TempDir dir_;
+  std::string cgroup_;  // pure cgroup v2: the agent's own cgroup (under /sys/fs/cgroup)
   int notifyFd_ = -1;
   std::optional<process::Child> child_;
   std::vector<std::string> received_;

@@ -1,7 +1,7 @@
 // Tests of where Spaces' and builds' cgroups go: the driver "auto" resolves to systemd only
-// where its driver works, the fs driver's leaf under Delegate=yes (and when the agent already
-// runs in it), the cgroupsPath of each driver, and entering the leaf on a temp dir that plays
-// cgroupfs.
+// where its driver works, the fs driver's leaf under Delegate=yes or without systemd (and when
+// the agent already runs in it), the cgroupsPath of each driver, and entering the leaf on a temp
+// dir that plays cgroupfs.
 #include "agent/daemon/cgroup_placement.h"
 
 #include <gtest/gtest.h>
@@ -73,6 +73,36 @@ TEST(CgroupPlacement, FsUnderDelegateMovesTheAgentIntoALeaf) {
   CgroupFacts v1 = f;
   v1.unified = false;
   EXPECT_EQ(planFs(v1).leaf, "");
+}
+
+// Without systemd (another init, a container, the VM harness) the agent's cgroup is its own
+// to divide on cgroup v2: it moves into a leaf, except from the root.
+TEST(CgroupPlacement, FsWithoutSystemdMovesTheAgentIntoALeafOnV2) {
+  CgroupFacts f;
+  f.unified = true;
+  f.ownCgroup = "/spacelet-vm/agent_tests/spaceletd-1";
+  FsPlan plan = planFs(f);
+  EXPECT_EQ(plan.leaf, "/spacelet-vm/agent_tests/spaceletd-1/agent");
+  EXPECT_EQ(plan.parent, "/spacelet-vm/agent_tests/spaceletd-1");
+
+  CgroupFacts again = f;  // started into its leaf (a restart by a supervisor that kept it)
+  again.ownCgroup = "/spacelet-vm/agent_tests/spaceletd-1/agent";
+  plan = planFs(again);
+  EXPECT_EQ(plan.leaf, "");
+  EXPECT_EQ(plan.parent, "/spacelet-vm/agent_tests/spaceletd-1");
+
+  CgroupFacts root = f;  // the root may hold processes and hand out controllers
+  root.ownCgroup = "/";
+  plan = planFs(root);
+  EXPECT_EQ(plan.leaf, "");
+  EXPECT_EQ(plan.parent, "/");
+  EXPECT_EQ((CgroupPlacement{false, plan.parent, {}}.cgroupsPath("spacelet-spaces", "a--b--1")),
+            "/spacelet-spaces/a--b--1");
+
+  CgroupFacts v1 = f;
+  v1.unified = false;
+  EXPECT_EQ(planFs(v1).leaf, "");
+  EXPECT_EQ(planFs(v1).parent, "/spacelet-vm/agent_tests/spaceletd-1");
 }
 
 TEST(CgroupPlacement, CgroupsPathOfEachDriver) {
