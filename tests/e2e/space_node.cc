@@ -77,10 +77,11 @@ Page httpGet(uint16_t port, const std::string& host, const std::string& path) {
 }
 
 // The config of a test node: everything small and quick, two flavors (a 64 MiB one for the
-// OOM test), the node's network in `netns`.
+// OOM test), the node's network in `netns` with a resolver of its own.
 std::string nodeConfig(const std::string& netns, uint16_t port) {
+  // An explicit resolver: the node's /etc/resolv.conf may have none (the VM harness's has none).
   return "network:\n  node_netns: /run/netns/" + netns +
-         "\n"
+         "\n  resolvers: [192.0.2.53]\n"
          "proxy:\n  listen: 127.0.0.1:" +
          std::to_string(port) +
          "\n"
