@@ -27,6 +27,16 @@ Result<int64_t> number(const std::string& flag, const std::string& value, int64_
   return *n;
 }
 
+// A size ("4Ki", "1Mi") of at least `min` (`minText` says it in the message).
+Result<uint64_t> size(const std::string& flag, const std::string& value, uint64_t min,
+                      const std::string& minText) {
+  auto bytes = config::parseBytes(value);
+  if (!bytes || *bytes < min) {
+    return failInvalid(flag + ": '" + value + "' must be a size of at least " + minText);
+  }
+  return *bytes;
+}
+
 const std::map<std::string, Setter>& flagTable() {
   static const std::map<std::string, Setter> table = {
       {"--runtime", text(&MonitorOptions::runtime)},
@@ -44,10 +54,8 @@ const std::map<std::string, Setter>& flagTable() {
        }},
       {"--log-max-bytes",
        [](MonitorOptions& o, const std::string& v) -> Result<void> {
-         auto bytes = config::parseBytes(v);
-         if (!bytes || *bytes < 4096) {
-           return failInvalid("--log-max-bytes: '" + v + "' must be a size of at least 4Ki");
-         }
+         auto bytes = size("--log-max-bytes", v, 4096, "4Ki");
+         if (!bytes) return fail(std::move(bytes).error());
          o.logLimits.maxBytes = *bytes;
          return {};
        }},
@@ -60,10 +68,8 @@ const std::map<std::string, Setter>& flagTable() {
        }},
       {"--log-max-line-bytes",
        [](MonitorOptions& o, const std::string& v) -> Result<void> {
-         auto bytes = config::parseBytes(v);
-         if (!bytes || *bytes < 256) {
-           return failInvalid("--log-max-line-bytes: '" + v + "' must be a size of at least 256");
-         }
+         auto bytes = size("--log-max-line-bytes", v, 256, "256");
+         if (!bytes) return fail(std::move(bytes).error());
          o.logLimits.maxLineBytes = *bytes;
          return {};
        }},

@@ -298,6 +298,7 @@ Result<void> Supervisor::networkReady() {
 void Supervisor::shutdown() {
   if (stopping_.exchange(true)) return;
   pushCheckTimer_.reset();
+  logExpiryTimer_.reset();
   std::vector<std::thread> workers;
   {
     std::lock_guard lock(mutex_);
