@@ -211,7 +211,9 @@ TEST_F(CliTest, LogsAndEventsFollow) {
   std::string run = store::logPath(agent_.stateDir(), {"alice", "demo"}, store::LogKind::kRun);
   ASSERT_TRUE(store::appendLogLine(run, 0, "before"));
   auto logs = ctlStreaming({"logs", "alice/demo", "-f"});
-  auto events = ctlStreaming({"events", "-f", "--space", "alice/demo"});
+  // --since 0: the stream starts at the Space's first event, so the pause below cannot fall
+  // before the command has subscribed (a slow start missed it under load in the VM harness).
+  auto events = ctlStreaming({"events", "-f", "--since", "0", "--space", "alice/demo"});
   ASSERT_GT(logs.pid(), 0);
   ASSERT_GT(events.pid(), 0);
   std::string logOut, eventOut;
