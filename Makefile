@@ -22,10 +22,10 @@ build: $(BUILD)/build.ninja
 demo: deps build
 	examples/demo.sh $(BUILD)
 
-# Host tests (unit, then the privileged suite), then the unit tests under ASan/UBSan. The VM
-# suites (test-vm, test-vm-systemd) run on their own: the initramfs mode is not yet green
-# (docs/testing.md), and a test command that fails is no test command.
-test: deps build test-host test-asan
+# Host tests (unit, then the privileged suite), the privileged suite again on a pure cgroup v2
+# kernel under qemu (test-vm, initramfs mode), then the unit tests under ASan/UBSan. The systemd
+# mode (test-vm-systemd) runs on its own: it boots a whole Debian under TCG for ~10 minutes.
+test: deps build test-host test-vm test-asan
 
 test-host:
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -L unit --output-junit test-reports/host-unit.xml

@@ -132,6 +132,7 @@ addEtc() {
   cp "$here/init.sh" "$stage/init"
   chmod 755 "$stage/init"
   cp "$here/bench-start.sh" "$stage/etc/spacelet-vm/bench-start.sh"
+  cp "$here/durations.tsv" "$stage/etc/spacelet-vm/durations"
 }
 
 writeCpio() {

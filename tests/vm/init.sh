@@ -156,15 +156,31 @@ runTest() {
   return 0
 }
 
+# The binaries of shard K of N (spacelet.shard=K/N: run-vm.sh boots N VMs side by side),
+# comma-separated: longest first, each to the least loaded shard, weighted by the seconds in
+# /etc/spacelet-vm/durations (tests/vm/durations.tsv; a binary not listed there counts 10).
+shardOf() {
+  local k=${1%/*} n=${1#*/}
+  awk 'NR == FNR { if ($1 !~ /^#/) w[$1] = $2; next }
+       { name = $2; sub(/.*\//, "", name); print (name in w ? w[name] : 10), name }' \
+    /etc/spacelet-vm/durations /etc/spacelet-vm/tests.list | sort -k1,1nr -k2,2 |
+    awk -v k="$k" -v n="$n" '{ best = 1; for (i = 2; i <= n; i++) if (load[i] < load[best]) best = i
+                               load[best] += $1; if (best == k) printf "%s,", $2 }'
+}
+
 runTests() {
-  local only limit filter repeat kind rel
+  local only shard picked limit filter repeat kind rel
   only=$(param only)
+  shard=$(param shard)
+  [ -n "$shard" ] && picked=",$(shardOf "$shard")"
   limit=$(param test_timeout)
   filter=$(param gtest_filter)
   repeat=$(param gtest_repeat)
   mkdir -p /run/spacelet-vm
+  [ -n "$shard" ] && emit "shard $shard ${picked#,}"
   while read -r kind rel; do
     if [ -n "$only" ] && ! echo ",$only," | grep -q ",${rel##*/},"; then continue; fi
+    if [ -n "$shard" ] && ! echo "$picked" | grep -q ",${rel##*/},"; then continue; fi
     runTest "$kind" "$rel" "${limit:-240}" "$filter" "$repeat"
   done </etc/spacelet-vm/tests.list
 }

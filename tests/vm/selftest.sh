@@ -38,7 +38,7 @@ expectFailure missing-module "no module named: no_such_module_spacelet" \
 # An initramfs without an init: the kernel finds no root and panics early.
 mkdir -p "$work/empty"
 (cd "$work/empty" && echo . | cpio -o -H newc --quiet) >"$work/empty.cpio"
-expectFailure kernel-panic "FAILED: kernel panic" \
+expectFailure kernel-panic "FAILED: (VM [0-9]+/[0-9]+: )?kernel panic" \
   env SPACELET_VM_TIMEOUT=120 "$here/run-vm.sh" "$kernel" "$work/empty.cpio" "$work/panic"
 
 expectFailure hung-test "FAILED: vm_kernel_features_test: killed after [0-9]+s" \
@@ -46,7 +46,7 @@ expectFailure hung-test "FAILED: vm_kernel_features_test: killed after [0-9]+s" 
   SPACELET_VM_GTEST_FILTER='KernelFeatures.Overlay*' SPACELET_VM_TEST_TIMEOUT=5 \
   SPACELET_VM_TIMEOUT=180 "$here/run-vm.sh" "$kernel" "$initrd" "$work/hung"
 
-expectFailure vm-timeout "FAILED: the VM did not finish within 3s" \
+expectFailure vm-timeout "FAILED: (VM [0-9]+/[0-9]+: )?the VM did not finish within 3s" \
   env SPACELET_VM_TIMEOUT=3 "$here/run-vm.sh" "$kernel" "$initrd" "$work/timeout"
 
 [ $failures -eq 0 ] && echo "selftest: the harness reports every failure mode it was shown"

@@ -35,7 +35,8 @@ class PodmanTest : public RuntimeTest {
     RuntimeTest::SetUp();
     if (IsSkipped()) return;
     if (t::runCommand({"podman", "--version"}).status != 0) {
-      GTEST_SKIP() << "podman is not installed (packaging/build-deps.sh installs it)";
+      GTEST_SKIP() << "podman is not installed (packaging/build-deps.sh installs it on a "
+                      "host, where this test runs; the VM harness's image has no podman)";
     }
     parent_ = ownCgroup() + "/spacelet-podman-" + std::to_string(::getpid());
     rememberMissingCgroupDirs();
