@@ -102,7 +102,8 @@ Table makeTable() {
   add(t, "network.ipv6_prefix", &C::network, &Network::ipv6Prefix, Cidr{AF_INET6, true}, kRestart,
       "Optional IPv6 prefix for Spaces (\"\": IPv4 only).");
   add(t, "network.resolvers", &C::network, &Network::resolvers, AddressList{}, kRestart,
-      "DNS servers Spaces may query ([]: the node's /etc/resolv.conf).");
+      "DNS servers Spaces may query ([]: the node's /etc/resolv.conf, loopback stubs left out; "
+      "systemd-resolved's upstream list when only a stub is there).");
   add(t, "network.node_netns", &C::network, &Network::nodeNetns, AbsolutePath{true}, kRestart,
       "Network namespace that plays the node (\"\": the agent's own; tests and demos set one).");
   add(t, "network.nft_timeout", &C::network, &Network::nftTimeoutSeconds, Seconds{1, 600}, kRestart,

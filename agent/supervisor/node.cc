@@ -71,13 +71,21 @@ Result<std::unique_ptr<netpolicy::NetPolicy>> openNetwork(const config::Config& 
                                                           const std::string& exeDir) {
   std::string resolvConf;
   if (c.network.resolvers.empty()) {
-    auto text = readFileAt(AT_FDCWD, "/etc/resolv.conf");
-    if (text) resolvConf = std::move(*text);
+    resolvConf = spaceResolvConf([](const std::string& path) {
+      auto text = readFileAt(AT_FDCWD, path);
+      return text ? std::move(*text) : std::string();
+    });
   }
   // The nft helper beside the agent (a build tree, the package's libexec dir); else
   // netpolicy's default path, whose absence its startup check reports.
   auto net = netpolicyConfig(c, resolvConf, findHelper(exeDir, "spacelet-nft-helper", "netpolicy"));
   if (!net) return fail(std::move(net).error());
+  if (net->resolvers.empty()) {
+    log::warning(
+        "Spaces have no DNS resolver: network.resolvers is empty and neither /etc/resolv.conf "
+        "nor /run/systemd/resolve/resolv.conf names an IPv4 nameserver outside 127.0.0.0/8; "
+        "set network.resolvers in the agent's config");
+  }
   SPACELET_TRY(makeDir(net->stateDir, 0700));
   SPACELET_TRY(makeDir(net->netnsDir, 0755));
   return netpolicy::NetPolicy::open(std::move(*net));

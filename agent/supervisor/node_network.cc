@@ -6,14 +6,16 @@
 namespace spacelet::agent::supervisor {
 namespace {
 
-// The IPv4 nameservers of resolv.conf text (a Space has IPv6 only when the node enables it).
+// The IPv4 nameservers of resolv.conf text that a Space can reach (a Space has IPv6 only when
+// the node enables it; a loopback address is the Space's own loopback there).
 std::vector<std::string> nameservers(const std::string& resolvConf) {
   std::vector<std::string> out;
   std::istringstream in(resolvConf);
   for (std::string line; std::getline(in, line);) {
     std::istringstream words(line);
     std::string key, value;
-    if (words >> key >> value && key == "nameserver" && value.find(':') == std::string::npos) {
+    if (words >> key >> value && key == "nameserver" && value.find(':') == std::string::npos &&
+        !value.starts_with("127.")) {
       out.push_back(value);
     }
   }
@@ -21,6 +23,13 @@ std::vector<std::string> nameservers(const std::string& resolvConf) {
 }
 
 }  // namespace
+
+std::string spaceResolvConf(const std::function<std::string(const std::string&)>& read) {
+  std::string node = read("/etc/resolv.conf");
+  if (!nameservers(node).empty()) return node;
+  std::string upstream = read("/run/systemd/resolve/resolv.conf");
+  return nameservers(upstream).empty() ? node : upstream;
+}
 
 Result<netpolicy::Config> netpolicyConfig(const config::Config& c, const std::string& resolvConf,
                                           const std::string& helperPath) {

@@ -5,6 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <map>
+#include <string>
+
 namespace spacelet::agent::supervisor {
 namespace {
 
@@ -55,6 +59,44 @@ TEST(NodeNetworkTest, ResolversComeFromResolvConfWhenNoneAreConfigured) {
   ASSERT_EQ(net->resolvers.size(), 2u);  // the IPv6 one is left out: Spaces are IPv4 here
   EXPECT_EQ(net->resolvers[0].toString(), "192.0.2.1");
   EXPECT_EQ(net->resolvers[1].toString(), "198.51.100.7");
+}
+
+TEST(NodeNetworkTest, LoopbackNameserversAreLeftOutForTheyAreTheSpacesOwnLoopback) {
+  config::Config c = base();
+  c.network.resolvers.clear();
+  auto net = netpolicyConfig(c, "nameserver 127.0.0.53\nnameserver 192.0.2.9\n", "");
+  ASSERT_TRUE(net) << net.error().message;
+  ASSERT_EQ(net->resolvers.size(), 1u);
+  EXPECT_EQ(net->resolvers[0].toString(), "192.0.2.9");
+}
+
+// Files as a node with systemd-resolved has them: the stub in /etc/resolv.conf, the upstream
+// servers in /run/systemd/resolve/resolv.conf.
+std::function<std::string(const std::string&)> files(std::map<std::string, std::string> f) {
+  return [f = std::move(f)](const std::string& path) {
+    auto it = f.find(path);
+    return it == f.end() ? std::string() : it->second;
+  };
+}
+
+TEST(NodeNetworkTest, AStubResolverGivesWayToTheUpstreamServersSystemdResolvedLists) {
+  std::string stub = "nameserver 127.0.0.53\noptions edns0 trust-ad\n";
+  std::string upstream = "nameserver 192.0.2.1\nnameserver 198.51.100.7\n";
+  EXPECT_EQ(spaceResolvConf(files(
+                {{"/etc/resolv.conf", stub}, {"/run/systemd/resolve/resolv.conf", upstream}})),
+            upstream);
+  // A usable /etc/resolv.conf is kept, whatever systemd-resolved has.
+  std::string direct = "nameserver 203.0.113.5\n";
+  EXPECT_EQ(spaceResolvConf(files(
+                {{"/etc/resolv.conf", direct}, {"/run/systemd/resolve/resolv.conf", upstream}})),
+            direct);
+  // Without systemd-resolved's list the stub's file is what there is: no resolver results.
+  EXPECT_EQ(spaceResolvConf(files({{"/etc/resolv.conf", stub}})), stub);
+  config::Config c = base();
+  c.network.resolvers.clear();
+  auto net = netpolicyConfig(c, spaceResolvConf(files({{"/etc/resolv.conf", stub}})), "");
+  ASSERT_TRUE(net) << net.error().message;
+  EXPECT_TRUE(net->resolvers.empty());
 }
 
 TEST(NodeNetworkTest, BadValuesNameTheAgentKey) {
