@@ -198,6 +198,14 @@ Result<void> NetPolicy::Impl::createLinks(const Lease& lease) {
 
 // The veth pair (peer created inside the Space's namespace), addresses, loopback, routes;
 // done when both ends carry traffic.
+//
+// Every message about the node's end (a request's reply or a notification) makes the kernel
+// look up the id of its peer's namespace by a linear walk over the node's namespace ids, one
+// per Space. So the node's end is brought up last and never polled: its peer is up by then, so
+// bringing it up turns both carriers on and activates its queue within the call, and only
+// eth0, which came up while its peer was down, waits for the kernel's linkwatch work; eth0 is
+// polled in the Space's namespace, which knows one other namespace. With IPv6 the node's end
+// is waited for too: IPv6 readies its address once linkwatch has seen the link up.
 Result<void> NetPolicy::Impl::wireLinks(const Lease& lease, nl_sock* inside) {
   SlotAddresses a = slotAddresses(ipam.layout(), lease.index);
   auto host = wireHostEnd(lease, a);
@@ -205,13 +213,15 @@ Result<void> NetPolicy::Impl::wireLinks(const Lease& lease, nl_sock* inside) {
   auto eth = wireSpaceEnd(a, inside);
   if (!eth) return fail(std::move(eth).error());
   if (a.space6) SPACELET_TRY(pinNeighbors6(lease, *host, *eth, inside));
-  SPACELET_TRY(waitOperUp(rtnl.get(), lease.ifname, config.linkTimeout));
+  SPACELET_TRY(setLinkUp(rtnl.get(), lease.ifname));
+  if (a.host6) SPACELET_TRY(waitOperUp(rtnl.get(), lease.ifname, config.linkTimeout));
   SPACELET_TRY(waitOperUp(inside, kInsideName, config.linkTimeout));
   if (a.space6) SPACELET_TRY(waitLocalAddress(inside, *a.space6, config.linkTimeout));
   return {};
 }
 
-// Creates the pair and configures the node's end; returns its interface index.
+// Creates the pair and configures the node's end, left down (see wireLinks); returns its
+// interface index.
 Result<int> NetPolicy::Impl::wireHostEnd(const Lease& lease, const SlotAddresses& a) {
   auto ns = openAt(AT_FDCWD, netnsPath(lease.ifname), O_RDONLY);
   if (!ns) return fail(std::move(ns).error());
@@ -224,7 +234,6 @@ Result<int> NetPolicy::Impl::wireHostEnd(const Lease& lease, const SlotAddresses
   if (!a.host6) SPACELET_TRY(disableIpv6(lease.ifname));
   SPACELET_TRY(addAddress(rtnl.get(), **host, a.host4, 31, false));
   if (a.host6) SPACELET_TRY(addAddress(rtnl.get(), **host, *a.host6, 127, true));
-  SPACELET_TRY(setLinkUp(rtnl.get(), lease.ifname));
   return **host;
 }
 

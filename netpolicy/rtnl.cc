@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_addr.h>
+#include <linux/if_ether.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <netinet/in.h>
@@ -85,6 +86,14 @@ NlAddr toNlAddr(const IpAddress& a, int prefixLength) {
   return out;
 }
 
+// A netdevice ioctl request naming `name` (see netdevice(7)).
+Result<struct ifreq> interfaceRequest(const std::string& name) {
+  if (name.size() >= IFNAMSIZ) return failInvalid("interface name '" + name + "' is too long");
+  struct ifreq ifr {};
+  std::memcpy(ifr.ifr_name, name.data(), name.size());
+  return ifr;
+}
+
 Result<Link> getLink(nl_sock* sock, const std::string& name) {
   rtnl_link* raw = nullptr;
   int err = rtnl_link_get_kernel(sock, 0, name.c_str(), &raw);
@@ -126,24 +135,22 @@ Result<void> createVethPair(nl_sock* sock, const std::string& hostName, FdView p
 }
 
 Result<std::optional<int>> linkIndex(nl_sock* sock, const std::string& name) {
-  if (name.size() >= IFNAMSIZ) return failInvalid("interface name '" + name + "' is too long");
-  struct ifreq ifr {};
-  std::memcpy(ifr.ifr_name, name.data(), name.size());
-  if (::ioctl(nl_socket_get_fd(sock), SIOCGIFINDEX, &ifr) != 0) {
+  auto ifr = interfaceRequest(name);
+  if (!ifr) return fail(std::move(ifr).error());
+  if (::ioctl(nl_socket_get_fd(sock), SIOCGIFINDEX, &*ifr) != 0) {
     if (errno == ENODEV) return std::optional<int>();
     return failErrno(errno, "look up link '" + name + "'");
   }
-  return std::optional<int>(ifr.ifr_ifindex);
+  return std::optional<int>(ifr->ifr_ifindex);
 }
 
 Result<void> setLinkUp(nl_sock* sock, const std::string& name) {
-  auto link = getLink(sock, name);
-  if (!link) return fail(std::move(link).error());
-  Link change(rtnl_link_alloc());
-  if (!change) return failErrno(ENOMEM, "allocate a link");
-  rtnl_link_set_flags(change.get(), IFF_UP);
-  int err = rtnl_link_change(sock, link->get(), change.get(), 0);
-  if (err < 0) return fail(nlError(err, "set link '" + name + "' up"));
+  auto ifr = interfaceRequest(name);
+  if (!ifr) return fail(std::move(ifr).error());
+  int fd = nl_socket_get_fd(sock);
+  if (::ioctl(fd, SIOCGIFFLAGS, &*ifr) != 0) return failErrno(errno, "look up link '" + name + "'");
+  ifr->ifr_flags = static_cast<short>(ifr->ifr_flags | IFF_UP);
+  if (::ioctl(fd, SIOCSIFFLAGS, &*ifr) != 0) return failErrno(errno, "set link '" + name + "' up");
   return {};
 }
 
@@ -291,12 +298,13 @@ Result<void> addDefaultRoute(nl_sock* sock, int ifindex, const IpAddress& gatewa
 }
 
 Result<std::vector<uint8_t>> linkMac(nl_sock* sock, const std::string& name) {
-  auto link = getLink(sock, name);
-  if (!link) return fail(std::move(link).error());
-  nl_addr* mac = rtnl_link_get_addr(link->get());
-  if (!mac) return failErrno(ENODATA, "link '" + name + "' has no link-layer address");
-  auto* bytes = static_cast<const uint8_t*>(nl_addr_get_binary_addr(mac));
-  return std::vector<uint8_t>(bytes, bytes + nl_addr_get_len(mac));
+  auto ifr = interfaceRequest(name);
+  if (!ifr) return fail(std::move(ifr).error());
+  if (::ioctl(nl_socket_get_fd(sock), SIOCGIFHWADDR, &*ifr) != 0) {
+    return failErrno(errno, "read the link-layer address of '" + name + "'");
+  }
+  auto* bytes = reinterpret_cast<const uint8_t*>(ifr->ifr_hwaddr.sa_data);
+  return std::vector<uint8_t>(bytes, bytes + ETH_ALEN);
 }
 
 Result<void> addPermanentNeighbor(nl_sock* sock, int ifindex, const IpAddress& address,

@@ -41,10 +41,12 @@ Result<void> createVethPair(nl_sock* sock, const std::string& hostName, FdView p
 // the socket (its namespace): unlike RTM_GETLINK it does not compute the veth peer's
 // namespace id, a linear search in the kernel that grows with the number of Spaces.
 Result<std::optional<int>> linkIndex(nl_sock* sock, const std::string& name);
+// Sets the link up, by netdevice ioctls on the socket: no RTM_GETLINK (see linkIndex).
 Result<void> setLinkUp(nl_sock* sock, const std::string& name);
-// Waits until the link's operational state is UP. A new veth carries nothing until the
-// kernel's linkwatch work has activated its queue (asynchronously, later under load), so a
-// Space is only handed out once both ends pass traffic. ETIMEDOUT past `timeout`.
+// Waits until the link's operational state is UP, polling with RTM_GETLINK (use it where the
+// link's peer namespace is the only other one its namespace knows). A veth end brought up
+// while its peer is down carries nothing until the kernel's linkwatch work has activated its
+// queue (asynchronously, later under load). ETIMEDOUT past `timeout`.
 Result<void> waitOperUp(nl_sock* sock, const std::string& name, std::chrono::milliseconds timeout);
 // Deletes a link (with a veth, its peer too). Returns false when there was no such link.
 Result<bool> deleteLink(nl_sock* sock, const std::string& name);
@@ -71,7 +73,7 @@ Result<void> deleteAddress(nl_sock* sock, int ifindex, const IpAddress& address,
 // The default route of the address's family via `gateway` on `ifindex`.
 Result<void> addDefaultRoute(nl_sock* sock, int ifindex, const IpAddress& gateway);
 
-// The link-layer (MAC) address of `name`.
+// The Ethernet (MAC) address of `name`, by a netdevice ioctl (no RTM_GETLINK).
 Result<std::vector<uint8_t>> linkMac(nl_sock* sock, const std::string& name);
 // A permanent neighbour entry: `address` is at `mac` on `ifindex`, with no resolution.
 Result<void> addPermanentNeighbor(nl_sock* sock, int ifindex, const IpAddress& address,
