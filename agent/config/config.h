@@ -103,6 +103,7 @@ struct Builds {
   std::string wheelhouse;     // a local directory of wheels; used instead of an index when set
   std::string aptSources;     // a sources.list file for packages.txt; empty: the image's own
   std::string aptRepository;  // a local apt repository bound into packages.txt's step; may be ""
+  std::string network = "egress";  // RUN steps: "egress" (the Space's egress policy) or "none"
   uint64_t maxLayerBytes = 10 * kGiB;
   uint64_t maxLayerFileBytes = 8 * kGiB;
   uint64_t maxLayerEntries = 1000000;

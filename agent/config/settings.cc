@@ -153,6 +153,8 @@ Table makeTable() {
       "sources.list for packages.txt (\"\": the image's own).");
   add(t, "builds.apt_repository", &C::builds, &Builds::aptRepository, AbsolutePath{true}, kLive,
       "Local apt repository, read-only at /apt-repository for packages.txt (\"\": none).");
+  add(t, "builds.network", &C::builds, &Builds::network, Choice{{"egress", "none"}}, kLive,
+      "Network of RUN steps: egress (the Space's egress policy) or none (loopback only).");
   add(t, "builds.max_layer_bytes", &C::builds, &Builds::maxLayerBytes, Bytes{1 * kMiB, kMax},
       kRestart, "Largest image layer accepted or produced.");
   add(t, "builds.max_layer_file_bytes", &C::builds, &Builds::maxLayerFileBytes,

@@ -258,9 +258,14 @@ Result<build::BuildResult> Deployer::runBuild(build::BuildOptions options) {
 }
 
 // RUN steps get the Space's egress rule in a namespace of their own (never the serving
-// deployment's, which keeps serving during the build). Without a NetPolicy: no network.
+// deployment's, which keeps serving during the build). Without a NetPolicy, or with
+// builds.network "none": loopback only.
 Result<build::BuildNetwork> Deployer::attachBuildNetwork() {
   if (!node_.network) return build::BuildNetwork{};
+  if (!node_.buildNetwork) {
+    buildLog("spacelet: no build network (builds.network: none): RUN steps have loopback only");
+    return build::BuildNetwork{};
+  }
   if (node_.networkReady) SPACELET_TRY(node_.networkReady());
   auto net = node_.network->attach({buildNetworkKey(req_.space.id, record_.seq), 0});
   if (!net) return fail(std::move(net).error());

@@ -47,6 +47,7 @@ struct NodeServices {
   std::chrono::seconds buildTimeout{3600};
   double buildCpus = 0;           // builds.cpus; 0: the Space's flavor
   uint64_t buildMemoryBytes = 0;  // builds.memory; 0: the Space's flavor
+  bool buildNetwork = true;       // builds.network; false ("none"): RUN steps get loopback only
   netpolicy::NetPolicy* network = nullptr;
   std::string nodeNetns;  // where the Spaces' veths are (probes connect from there)
   RunnerSettings runner;

@@ -17,6 +17,7 @@ NodeServices withLiveSettings(NodeServices node, const config::Config& c) {
   node.buildTimeout = std::chrono::seconds(b.timeoutSeconds);
   node.buildCpus = b.cpus;
   node.buildMemoryBytes = b.memoryBytes;
+  node.buildNetwork = b.network != "none";
   node.runner.logLimits.maxBytes = c.logs.maxFileBytes;
   node.runner.logLimits.keep = static_cast<int>(c.logs.maxFiles);
   node.runner.logLimits.maxLineBytes = c.logs.maxLineBytes;

@@ -1,6 +1,7 @@
 // A docker-SDK Space end to end: its Dockerfile is built FROM the node's local busybox image
 // (no registry), the app is served through the proxy, a second push rebuilds and switches to
-// the new content, the build log shows its steps, and one container serves at a time.
+// the new content, the build log shows its steps, and one container serves at a time; with
+// builds.network: none the RUN steps have loopback only.
 #include <gtest/gtest.h>
 
 #include "space_files.h"
@@ -39,6 +40,28 @@ TEST(E2eDockerSpace, PushBuildsFromTheLocalBaseImageServesAndASecondPushSwitches
   ASSERT_EQ(list.size(), 2u) << list.dump(2);
   EXPECT_EQ(field(list[0], "outcome"), "serving");
   EXPECT_EQ(field(list[1], "outcome"), "replaced");
+}
+
+// builds.network: none: RUN steps have loopback only (no eth0, no lease), and the Space itself
+// still gets its own network and serves.
+TEST(E2eDockerSpace, BuildsWithoutNetworkWhenTheNodeSaysNone) {
+  SpaceNode node;
+  ASSERT_EQ(node.start("  network: none\n"), "");
+  std::string id = node.spaceId("offline");
+  ASSERT_EQ(node.spacectl({"create", id, "--sdk", "docker"}).status, 0);
+  auto pushed =
+      node.push(id,
+                dockerSpace("built offline", serveScript(),
+                            "RUN ip -o link show | sed 's/^/link: /' && ! ip -o link show eth0\n"),
+                "offline build");
+  ASSERT_EQ(pushed.status, 0) << pushed.output;
+  ASSERT_TRUE(node.waitServed(id, "built offline", 180s)) << node.describe(id);
+  std::string buildLog = node.stateFile("spaces/" + id + "/deployments/1/build.log");
+  EXPECT_NE(buildLog.find("spacelet: no build network (builds.network: none)"), std::string::npos)
+      << buildLog;
+  EXPECT_EQ(buildLog.find("spacelet: build network "), std::string::npos) << buildLog;
+  EXPECT_NE(buildLog.find("link: 1: lo:"), std::string::npos) << buildLog;
+  EXPECT_EQ(buildLog.find("link: 2:"), std::string::npos) << buildLog;  // nothing but lo
 }
 
 }  // namespace

@@ -16,6 +16,7 @@ TEST(LiveSettingsTest, ReloadedBuildAndLogSettingsReachTheNextDeployment) {
   started = withLiveSettings(started, config::Config{});
   EXPECT_EQ(started.buildCpus, 0);  // the Space's flavor
   EXPECT_TRUE(started.wheelhouse.empty());
+  EXPECT_TRUE(started.buildNetwork);  // builds.network: egress
 
   config::Config reloaded;
   reloaded.builds.baseImageGradio = "acme/python:3.12";
@@ -26,6 +27,7 @@ TEST(LiveSettingsTest, ReloadedBuildAndLogSettingsReachTheNextDeployment) {
   reloaded.builds.timeoutSeconds = 600;
   reloaded.builds.cpus = 1.5;
   reloaded.builds.memoryBytes = 2ull << 30;
+  reloaded.builds.network = "none";
   reloaded.logs.maxFileBytes = 1 << 20;
   reloaded.logs.maxFiles = 2;
   reloaded.logs.maxLineBytes = 4096;
@@ -40,6 +42,7 @@ TEST(LiveSettingsTest, ReloadedBuildAndLogSettingsReachTheNextDeployment) {
   EXPECT_EQ(now.buildTimeout, std::chrono::seconds(600));
   EXPECT_EQ(now.buildCpus, 1.5);
   EXPECT_EQ(now.buildMemoryBytes, 2ull << 30);
+  EXPECT_FALSE(now.buildNetwork);
   EXPECT_EQ(now.runner.logLimits.maxBytes, 1u << 20);
   EXPECT_EQ(now.runner.logLimits.keep, 2);
   EXPECT_EQ(now.runner.logLimits.maxLineBytes, 4096u);
