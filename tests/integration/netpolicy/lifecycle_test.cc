@@ -269,6 +269,25 @@ TEST_F(Lifecycle, Ipv4OnlyNodeKeepsIpv6OffTheNodeEnd) {
             "");
 }
 
+// Without IPv6, eth0 is configured (address, default route) while its peer is still down and
+// only eth0 is waited for: the node's end comes up last and is never polled. Each Space still
+// connects out the moment attach() returns, the reply crossing the node's end, ten times.
+TEST_F(Lifecycle, Ipv4SpaceCarriesTrafficAsSoonAsAttached) {
+  node_.reset();
+  node_ = std::make_unique<MiniNode>(false);
+  auto policy = openAndReconcile();
+  ASSERT_TRUE(policy);
+  for (int i = 0; i < 10; ++i) {
+    std::string id = "mo/fresh-" + std::to_string(i);
+    auto net = policy->attach({id, 0});
+    ASSERT_TRUE(net) << net.error().message;
+    EXPECT_EQ(probe(net->netnsPath, ip(MiniNode::kInternet4), 80, Proto::kTcp).outcome,
+              Outcome::kConnected)
+        << "attach " << i;
+    ASSERT_TRUE(policy->release(id));
+  }
+}
+
 TEST_F(Lifecycle, ExhaustedPoolIsAClearError) {
   Config c = node_->config();
   c.ipv4Pool = *Prefix::parse("10.213.0.0/30");
