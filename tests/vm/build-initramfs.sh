@@ -73,13 +73,18 @@ addProject() {
   git -C "$sourceDir" ls-files -z --cached --others --exclude-standard |
     (cd "$sourceDir" && cpio --null -pdm --quiet "$stage/spacelet/src" 2>/dev/null || true)
   # Tests that name test data by the source path compiled into them find it there too, and
-  # files of the build tree (the GPU tests' fake driver libraries) by the binary path.
-  mkdir -p "$stage$(dirname "$sourceDir")"
-  ln -sfn /spacelet/src "$stage$sourceDir"
-  local buildLink="$stage$binaryDir"
-  [[ $binaryDir == "$sourceDir"/* ]] && buildLink="$stage/spacelet/src/${binaryDir#"$sourceDir"/}"
-  mkdir -p "$(dirname "$buildLink")"
-  ln -sfn /spacelet/build "$buildLink"
+  # files of the build tree (the GPU tests' fake driver libraries) by the binary path. The
+  # init makes these links again after mounting the scratch disk on /tmp, which hides them
+  # when the tree is below /tmp (a CI clone in /tmp, say).
+  local buildLink=$binaryDir
+  [[ $binaryDir == "$sourceDir"/* ]] && buildLink="/spacelet/src/${binaryDir#"$sourceDir"/}"
+  printf '%s /spacelet/src\n%s /spacelet/build\n' "$sourceDir" "$buildLink" \
+    >"$stage/etc/spacelet-vm/host-paths"
+  local link target
+  while read -r link target; do
+    mkdir -p "$stage$(dirname "$link")"
+    ln -sfn "$target" "$stage$link"
+  done <"$stage/etc/spacelet-vm/host-paths"
 }
 
 addTools() {

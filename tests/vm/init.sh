@@ -68,13 +68,20 @@ loadModules() {
 # /tmp (where the tests put images, bundles and state) is the ext4 scratch disk run-vm.sh
 # attaches, as on a node: tmpfs in Debian 12's kernel (6.1) cannot be idmapped (6.3 can),
 # and the builder idmaps image layers. The disk appears once virtio_blk has probed it.
+# The links from the host's source and build paths (etc/spacelet-vm/host-paths) are made
+# again on it, for a tree below /tmp.
 mountScratch() {
-  local tries=0
+  local tries=0 link target
   while [ ! -b /dev/vda ] && [ $tries -lt 100 ]; do
     usleep 100000
     tries=$((tries + 1))
   done
-  [ -b /dev/vda ] && mount -t ext4 /dev/vda /tmp && chmod 1777 /tmp
+  [ -b /dev/vda ] && mount -t ext4 /dev/vda /tmp && chmod 1777 /tmp || return 1
+  while read -r link target; do
+    [ -e "$link" ] && continue
+    mkdir -p "${link%/*}" && ln -sfn "$target" "$link"
+  done </etc/spacelet-vm/host-paths
+  return 0
 }
 
 # Every controller for the children of the root, and again below /spacelet-vm, so each test's
