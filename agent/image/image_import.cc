@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "agent/image/fs_util.h"
@@ -61,6 +62,20 @@ Result<Descriptor> copyBlob(ImageStore& store, int dirFd, const std::string& rel
   return d;
 }
 
+// Reports progress when the caller asked for it.
+struct Reporter {
+  const ImportProgress& progress;
+  void operator()(const std::string& line) const {
+    if (progress) progress(line);
+  }
+  void layer(size_t index, size_t count, const Descriptor& d) const {
+    char size[32];
+    std::snprintf(size, sizeof size, "%.1f MiB", static_cast<double>(d.size) / (1 << 20));
+    (*this)("layer " + std::to_string(index + 1) + "/" + std::to_string(count) + " " +
+            d.digest.str().substr(0, 19) + " " + size);
+  }
+};
+
 Result<json> readJson(int dirFd, const std::string& rel) {
   auto text = readFileAt(dirFd, rel);
   if (!text) return fail(std::move(text).error());
@@ -75,7 +90,8 @@ Result<Descriptor> copyByDigest(ImageStore& store, int dirFd, const Descriptor& 
   return copyBlob(store, dirFd, "blobs/sha256/" + d.digest.hex(), d.mediaType, &d.digest);
 }
 
-Result<std::vector<Image>> importLayout(ImageStore& store, int dirFd, const std::string& name) {
+Result<std::vector<Image>> importLayout(ImageStore& store, int dirFd, const std::string& name,
+                                        const Reporter& report) {
   auto index = readJson(dirFd, "index.json");
   if (!index) return fail(std::move(index).error());
   std::vector<Image> images;
@@ -89,7 +105,10 @@ Result<std::vector<Image>> importLayout(ImageStore& store, int dirFd, const std:
       auto manifest = parseManifest(*store.blobs().read(desc->digest));
       if (!manifest) return fail(std::move(manifest).error());
       SPACELET_TRY(copyByDigest(store, dirFd, manifest->config));
-      for (const auto& layer : manifest->layers) SPACELET_TRY(copyByDigest(store, dirFd, layer));
+      for (size_t i = 0; i < manifest->layers.size(); ++i) {
+        SPACELET_TRY(copyByDigest(store, dirFd, manifest->layers[i]));
+        report.layer(i, manifest->layers.size(), manifest->layers[i]);
+      }
       std::string ref = desc->annotations.contains(kAnnotationRefName)
                             ? desc->annotations.at(kAnnotationRefName)
                             : "";
@@ -117,7 +136,7 @@ std::string layerMediaType(int dirFd, const std::string& rel) {
 }
 
 Result<Image> importDockerEntry(ImageStore& store, int dirFd, const json& entry,
-                                const std::string& name) {
+                                const std::string& name, const Reporter& report) {
   auto config = readJson(dirFd, entry.at("Config").get<std::string>());
   if (!config) return fail(std::move(config).error());
   auto parsed = parseImageConfig(config->dump());
@@ -132,6 +151,7 @@ Result<Image> importDockerEntry(ImageStore& store, int dirFd, const json& entry,
                                  : nullptr;
     auto blob = copyBlob(store, dirFd, rel, type, expected);
     if (!blob) return fail(std::move(blob).error());
+    report.layer(layers.size(), entry.at("Layers").size(), *blob);
     layers.push_back(*blob);
   }
   std::string tag = name;
@@ -142,13 +162,14 @@ Result<Image> importDockerEntry(ImageStore& store, int dirFd, const json& entry,
 }
 
 Result<std::vector<Image>> importDockerArchive(ImageStore& store, int dirFd,
-                                               const std::string& name) {
+                                               const std::string& name, const Reporter& report) {
   auto manifest = readJson(dirFd, "manifest.json");
   if (!manifest) return fail(std::move(manifest).error());
   std::vector<Image> images;
   try {
     for (const auto& entry : *manifest) {
-      auto image = importDockerEntry(store, dirFd, entry, manifest->size() == 1 ? name : "");
+      auto image =
+          importDockerEntry(store, dirFd, entry, manifest->size() == 1 ? name : "", report);
       if (!image) return fail(std::move(image).error());
       images.push_back(std::move(*image));
     }
@@ -159,13 +180,16 @@ Result<std::vector<Image>> importDockerArchive(ImageStore& store, int dirFd,
 }
 
 // A rootfs tarball becomes a one-layer image: unpacked (with every check) and repacked.
-Result<std::vector<Image>> importRootfs(ImageStore& store, int dirFd, const std::string& name) {
+Result<std::vector<Image>> importRootfs(ImageStore& store, int dirFd, const std::string& name,
+                                        const Reporter& report) {
   if (name.empty()) {
     return failInvalid(
         "a rootfs tarball carries no image name; give one (spacectl image import FILE NAME)");
   }
+  report("packing the rootfs into a layer");
   auto layer = packLayer(dirFd, store.blobs(), {});
   if (!layer) return fail(std::move(layer).error());
+  report.layer(0, 1, layer->blob);
   ImageConfig config;
   config.config.env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
   config.config.cmd = {"/bin/sh"};
@@ -204,7 +228,8 @@ const char* formatName(ImportFormat format) {
 }
 
 Result<ImportResult> importImage(ImageStore& store, const std::string& path,
-                                 const std::string& name) {
+                                 const std::string& name, const ImportProgress& progress) {
+  Reporter report{progress};
   auto writing = store.lockWriters();  // blobs copied in are unnamed until the index names them
   if (!writing) return fail(std::move(writing).error());
   struct stat st {};
@@ -219,16 +244,20 @@ Result<ImportResult> importImage(ImageStore& store, const std::string& path,
     if (!in) return fail(std::move(in).error());
     dirFd = openAt(AT_FDCWD, tmp->path(), O_RDONLY | O_DIRECTORY);
     if (!dirFd) return fail(std::move(dirFd).error());
+    char size[32];
+    std::snprintf(size, sizeof size, "%.1f MiB", static_cast<double>(st.st_size) / (1 << 20));
+    report("unpacking the archive (" + std::string(size) + ")");
     auto unpacked = unpackLayer(in->get(), dirFd->get(), store.options().unpack);
     if (!unpacked) return fail(std::move(unpacked).error().withContext("import '" + path + "'"));
   }
   if (!dirFd) return fail(std::move(dirFd).error());
   auto format = formatOfDir(dirFd->get(), tmp.has_value());
   if (!format) return fail(std::move(format).error().withContext("import '" + path + "'"));
-  Result<std::vector<Image>> images =
-      *format == ImportFormat::kDockerArchive ? importDockerArchive(store, dirFd->get(), name)
-      : *format == ImportFormat::kRootfsTar   ? importRootfs(store, dirFd->get(), name)
-                                              : importLayout(store, dirFd->get(), name);
+  Result<std::vector<Image>> images = *format == ImportFormat::kDockerArchive
+                                          ? importDockerArchive(store, dirFd->get(), name, report)
+                                      : *format == ImportFormat::kRootfsTar
+                                          ? importRootfs(store, dirFd->get(), name, report)
+                                          : importLayout(store, dirFd->get(), name, report);
   if (!images) {
     return fail(std::move(images).error().withContext(std::string("import ") + formatName(*format) +
                                                       " '" + path + "'"));

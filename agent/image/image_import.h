@@ -4,7 +4,9 @@
 // is hashed and must match the digest its manifest names.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "agent/image/image_store.h"
@@ -21,9 +23,13 @@ struct ImportResult {
   std::vector<Image> images;
 };
 
+// Called with a line per step: unpacking an archive, each layer copied in ("layer 2/5
+// sha256:0123456789ab 12.3 MiB"), packing a rootfs.
+using ImportProgress = std::function<void(std::string_view line)>;
+
 // Imports `path`. `name` names the image (required for a rootfs tarball; for the other
 // formats it overrides the names the archive carries when it holds a single image).
 Result<ImportResult> importImage(ImageStore& store, const std::string& path,
-                                 const std::string& name);
+                                 const std::string& name, const ImportProgress& progress = {});
 
 }  // namespace spacelet::agent::image

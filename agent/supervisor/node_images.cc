@@ -158,7 +158,7 @@ NodeImages::Work NodeImages::workFor(const api::ImageJob& job) {
     case api::ImageJob::Kind::kImport:
       return [this, job](const Progress& progress) -> Result<json> {
         progress("importing '" + job.path + "'");
-        auto imported = image::importImage(store_, job.path, job.name);
+        auto imported = image::importImage(store_, job.path, job.name, progress);
         if (!imported) return fail(std::move(imported).error());
         json images = json::array();
         for (const auto& i : imported->images) {

@@ -148,6 +148,8 @@ TEST_F(ImageApiTest, ImportsEachFormatAndListsIt) {
     auto r = ctl(args);
     EXPECT_EQ(r.status, 0) << c.path << ": " << r.output;
     EXPECT_NE(r.output.find("importing '" + c.path + "'"), std::string::npos) << r.output;
+    // Each layer's progress reaches the CLI while the job runs (every case has one layer).
+    EXPECT_NE(r.output.find("layer 1/1 sha256:"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find(c.expectName), std::string::npos) << r.output;
     EXPECT_NE(r.output.find(c.format), std::string::npos) << r.output;
   }

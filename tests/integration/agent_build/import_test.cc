@@ -9,6 +9,9 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "agent/bundle/bundle.h"
 #include "agent/image/digest.h"
@@ -60,8 +63,15 @@ TEST_F(ImportTest, DockerArchiveWrittenByTheTestImportsAndRuns) {
   run({"tar", "-C", work, "-cf", *dir_ / "docker.tar", "manifest.json", "cfg.json", "abc123"});
 
   auto store = freshStore();
-  auto imported = image::importImage(store, *dir_ / "docker.tar", "");
+  std::vector<std::string> lines;
+  auto imported = image::importImage(store, *dir_ / "docker.tar", "",
+                                     [&](std::string_view l) { lines.emplace_back(l); });
   ASSERT_TRUE(imported) << imported.error().message;
+  // Progress: the archive unpacked, then each layer as it is copied in, with its size.
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_TRUE(lines[0].starts_with("unpacking the archive (")) << lines[0];
+  EXPECT_TRUE(lines[1].starts_with("layer 1/1 " + diffId.substr(0, 19) + " ")) << lines[1];
+  EXPECT_TRUE(lines[1].ends_with(" MiB")) << lines[1];
   EXPECT_EQ(imported->format, image::ImportFormat::kDockerArchive);
   ASSERT_EQ(imported->images.size(), 1u);
   EXPECT_EQ(imported->images[0].name, "probe:docker");
@@ -108,8 +118,18 @@ TEST_F(ImportTest, OciLayoutOciArchiveAndRootfsTarball) {
   std::ofstream(layout + "/index.json") << json{{"schemaVersion", 2}, {"manifests", {desc}}}.dump();
 
   auto store = freshStore();
-  auto dirImport = image::importImage(store, layout, "");
+  std::vector<std::string> lines;
+  auto dirImport =
+      image::importImage(store, layout, "", [&](std::string_view l) { lines.emplace_back(l); });
   ASSERT_TRUE(dirImport) << dirImport.error().message;
+  // A layout directory is not unpacked: one line per layer, numbered out of the total.
+  ASSERT_EQ(lines.size(), source->manifest.layers.size());
+  for (size_t i = 0; i < lines.size(); ++i) {
+    EXPECT_TRUE(lines[i].starts_with("layer " + std::to_string(i + 1) + "/" +
+                                     std::to_string(lines.size()) + " " +
+                                     source->manifest.layers[i].digest.str().substr(0, 19)))
+        << lines[i];
+  }
   EXPECT_EQ(dirImport->format, image::ImportFormat::kOciLayout);
   EXPECT_EQ(dirImport->images[0].name, "busybox:oci");
   EXPECT_EQ(dirImport->images[0].manifestBlob.digest, source->manifestBlob.digest);
