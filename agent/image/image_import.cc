@@ -62,6 +62,13 @@ Result<Descriptor> copyBlob(ImageStore& store, int dirFd, const std::string& rel
   return d;
 }
 
+// "12.3 MiB", as progress lines show sizes.
+std::string mib(int64_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
+  return text;
+}
+
 // Reports progress when the caller asked for it.
 struct Reporter {
   const ImportProgress& progress;
@@ -69,10 +76,8 @@ struct Reporter {
     if (progress) progress(line);
   }
   void layer(size_t index, size_t count, const Descriptor& d) const {
-    char size[32];
-    std::snprintf(size, sizeof size, "%.1f MiB", static_cast<double>(d.size) / (1 << 20));
     (*this)("layer " + std::to_string(index + 1) + "/" + std::to_string(count) + " " +
-            d.digest.str().substr(0, 19) + " " + size);
+            d.digest.str().substr(0, 19) + " " + mib(d.size));
   }
 };
 
@@ -244,9 +249,7 @@ Result<ImportResult> importImage(ImageStore& store, const std::string& path,
     if (!in) return fail(std::move(in).error());
     dirFd = openAt(AT_FDCWD, tmp->path(), O_RDONLY | O_DIRECTORY);
     if (!dirFd) return fail(std::move(dirFd).error());
-    char size[32];
-    std::snprintf(size, sizeof size, "%.1f MiB", static_cast<double>(st.st_size) / (1 << 20));
-    report("unpacking the archive (" + std::string(size) + ")");
+    report("unpacking the archive (" + mib(st.st_size) + ")");
     auto unpacked = unpackLayer(in->get(), dirFd->get(), store.options().unpack);
     if (!unpacked) return fail(std::move(unpacked).error().withContext("import '" + path + "'"));
   }

@@ -184,7 +184,6 @@ runTests() {
   filter=$(param gtest_filter)
   repeat=$(param gtest_repeat)
   mkdir -p /run/spacelet-vm
-  [ -n "$shard" ] && emit "shard $shard ${picked#,}"
   while read -r kind rel; do
     if [ -n "$only" ] && ! echo ",$only," | grep -q ",${rel##*/},"; then continue; fi
     if [ -n "$shard" ] && ! echo "$picked" | grep -q ",${rel##*/},"; then continue; fi
