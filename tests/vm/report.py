@@ -25,6 +25,17 @@ def skip_reason(text):
     return " ".join(reason.split()) or "(no reason given)"
 
 
+def failure_excerpt(text, limit=8):
+    """The first lines of a failure: from gtest's first "Failure" line when the text is a
+    whole test's output, else from the start of the message."""
+    lines = [l.rstrip() for l in (text or "").splitlines() if l.strip()]
+    for i, line in enumerate(lines):
+        if line.endswith(": Failure"):
+            lines = lines[i:]
+            break
+    return "\n".join(lines[:limit]) or "(no message)"
+
+
 def host_binaries(build):
     """CTest test name -> (binary name, labels), from `ctest --show-only=json-v1`."""
     out = subprocess.run(["ctest", "--test-dir", str(build), "--show-only=json-v1"],
@@ -55,7 +66,7 @@ def read_host(build):
             if status == "skipped" or case.find("skipped") is not None:
                 results[(binary, name)] = (SKIPPED, skip_reason(out))
             elif case.find("failure") is not None or status in ("fail", "notrun"):
-                results[(binary, name)] = (FAILED, "")
+                results[(binary, name)] = (FAILED, failure_excerpt(out))
             else:
                 results[(binary, name)] = (PASSED, "")
     return results
@@ -75,7 +86,9 @@ def read_vm(results_dir, prefix=""):
                     msg = skipped.get("message") if skipped is not None else ""
                     results[(binary, name)] = (SKIPPED, skip_reason(msg))
                 elif case.find("failure") is not None:
-                    results[(binary, name)] = (FAILED, "")
+                    failure = case.find("failure")
+                    text = failure.get("message") or failure.text or ""
+                    results[(binary, name)] = (FAILED, failure_excerpt(text))
                 else:
                     results[(binary, name)] = (PASSED, "")
     summary = results_dir / "summary.tsv"
@@ -135,6 +148,17 @@ def print_skips(places):
         print(f"  {b}: {t}\n      " + "\n      ".join(where))
 
 
+def print_failures(places):
+    """Every failed test with the start of its message: the end of a CI log names what
+    failed and why, not only which binary."""
+    failed = [(label, b, t, reason) for label, results in places
+              for (b, t), (result, reason) in sorted(results.items()) if result == FAILED]
+    print(f"\nFailed: {len(failed)}")
+    for label, b, t, reason in failed:
+        print(f"  {label}: {b}: {t}")
+        print("      " + reason.replace("\n", "\n      "))
+
+
 def write_table(build, places):
     header = ["binary", "test"] + [f"{label}\t{label} reason" for label, _ in places]
     lines = ["\t".join(header)]
@@ -142,7 +166,7 @@ def write_table(build, places):
         row = [b, t]
         for _, results in places:
             result, reason = results.get((b, t), ("not run", ""))
-            row += [result, reason]
+            row += [result, " ".join(reason.split())]
         lines.append("\t".join(row))
     path = build / "test-reports" / "merged.tsv"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -178,6 +202,7 @@ def main():
     for entry in lost + lost_systemd:
         print(f"  {entry}: no gtest XML came back")
     print_skips(places)
+    print_failures(places)
     print(f"\nEvery test, every place: {write_table(build, places)}")
     return 0
 
