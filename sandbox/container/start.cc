@@ -3,6 +3,8 @@
 // (the container is no longer "created") and poststart hooks run.
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "sandbox/container/creation.h"
@@ -11,6 +13,10 @@
 
 namespace spacelet::sandbox::container {
 namespace {
+
+// The init exits right after it reports a failure, but it closes the fifo before the kernel
+// marks it dead: a `state` run straight after a failed start must already say "stopped".
+constexpr int kFailedInitExitMs = 10000;
 
 // The init writes '0' once released, keeps the fifo open until it executes the program
 // (the fd is close-on-exec), and writes 'x' first if it fails on the way. So: '0' then EOF
@@ -63,7 +69,14 @@ Result<void> start(const GlobalOptions& global, const std::string& id) {
   if (!spec) return fail(std::move(spec).error());
   auto pidfd = openInitPidfd(loaded->state);
   if (!pidfd) return fail(std::move(pidfd).error());
-  SPACELET_TRY(releaseInit(loaded->dir.get(), pidfd->get()));
+  auto released = releaseInit(loaded->dir.get(), pidfd->get());
+  if (!released) {
+    if (!waitForExit(pidfd->get(), kFailedInitExitMs)) {
+      ::syscall(SYS_pidfd_send_signal, pidfd->get(), SIGKILL, nullptr, 0);
+      (void)waitForExit(pidfd->get(), kFailedInitExitMs);
+    }
+    return released;
+  }
   if (::unlinkat(loaded->dir.get(), state::kExecFifo, 0) != 0 && errno != ENOENT) {
     return failErrno(errno, "remove exec.fifo");
   }
