@@ -16,9 +16,8 @@ TEST(E2eDockerSpace, PushBuildsFromTheLocalBaseImageServesAndASecondPushSwitches
   SpaceNode node;
   ASSERT_EQ(node.start(), "");
   std::string id = node.spaceId("docker");
-  ASSERT_EQ(node.spacectl({"create", id, "--sdk", "docker"}).status, 0);
-
-  auto first = node.push(id, dockerSpace("docker version 1", serveScript()), "first version");
+  auto first = node.createDockerSpaceAndPush(id, dockerSpace("docker version 1", serveScript()),
+                                             "first version");
   ASSERT_EQ(first.status, 0) << first.output;
   ASSERT_TRUE(node.waitServed(id, "docker version 1", 180s)) << node.describe(id);
   auto runtime = node.runtime(id);
@@ -48,12 +47,11 @@ TEST(E2eDockerSpace, BuildsWithoutNetworkWhenTheNodeSaysNone) {
   SpaceNode node;
   ASSERT_EQ(node.start("  network: none\n"), "");
   std::string id = node.spaceId("offline");
-  ASSERT_EQ(node.spacectl({"create", id, "--sdk", "docker"}).status, 0);
-  auto pushed =
-      node.push(id,
-                dockerSpace("built offline", serveScript(),
-                            "RUN ip -o link show | sed 's/^/link: /' && ! ip -o link show eth0\n"),
-                "offline build");
+  auto pushed = node.createDockerSpaceAndPush(
+      id,
+      dockerSpace("built offline", serveScript(),
+                  "RUN ip -o link show | sed 's/^/link: /' && ! ip -o link show eth0\n"),
+      "offline build");
   ASSERT_EQ(pushed.status, 0) << pushed.output;
   ASSERT_TRUE(node.waitServed(id, "built offline", 180s)) << node.describe(id);
   std::string buildLog = node.stateFile("spaces/" + id + "/deployments/1/build.log");

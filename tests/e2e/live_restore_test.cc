@@ -86,13 +86,12 @@ TEST(E2eLiveRestore, KillNineDuringABuildRedoesTheDeploymentAfterTheRestart) {
   SpaceNode node;
   ASSERT_EQ(node.start(), "");
   std::string id = node.spaceId("killbuild");
-  ASSERT_EQ(node.spacectl({"create", id, "--sdk", "docker"}).status, 0);
   // The RUN step has the build's network: an eth0 address and the node's resolver.
-  auto pushed =
-      node.push(id,
-                dockerSpace("built after all", serveScript(),
-                            "RUN ip -o -4 addr show eth0 && cat /etc/resolv.conf && sleep 4\n"),
-                "slow build");
+  auto pushed = node.createDockerSpaceAndPush(
+      id,
+      dockerSpace("built after all", serveScript(),
+                  "RUN ip -o -4 addr show eth0 && cat /etc/resolv.conf && sleep 4\n"),
+      "slow build");
   ASSERT_EQ(pushed.status, 0) << pushed.output;
   std::string buildLog = "spaces/" + id + "/deployments/1/build.log";
   ASSERT_TRUE(eventually(

@@ -215,6 +215,16 @@ CommandResult SpaceNode::push(const std::string& id, const Files& files,
   return sha;
 }
 
+CommandResult SpaceNode::createDockerSpaceAndPush(const std::string& id, const Files& files,
+                                                  const std::string& message,
+                                                  const std::vector<std::string>& createFlags) {
+  std::vector<std::string> create = {"create", id, "--sdk", "docker"};
+  create.insert(create.end(), createFlags.begin(), createFlags.end());
+  auto created = spacectl(create);
+  if (created.status != 0) return created;
+  return push(id, files, message);
+}
+
 Page SpaceNode::get(const std::string& id, const std::string& path) {
   std::string host = id;
   for (char& c : host) c = c == '/' ? '-' : c;

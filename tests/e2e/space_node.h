@@ -58,6 +58,11 @@ class SpaceNode {
   // success (status 0), git's messages otherwise.
   spacelet::testing::CommandResult push(const std::string& id, const Files& files,
                                         const std::string& message);
+  // `spacectl create ID --sdk docker [createFlags...]`, then push(id, files, message): the
+  // create's result when it fails, else the push's.
+  spacelet::testing::CommandResult createDockerSpaceAndPush(
+      const std::string& id, const Files& files, const std::string& message,
+      const std::vector<std::string>& createFlags = {});
   // GET through the front proxy, with the Space's host name.
   Page get(const std::string& id, const std::string& path = "/");
   // Containers the agent's runtime knows (its Spaces' containers, not builds).

@@ -18,11 +18,11 @@ TEST(E2eSupervision, AnAppExitingInALoopIsRestartedWithBackoffAndShowsRuntimeErr
   SpaceNode node;
   ASSERT_EQ(node.start(), "");
   std::string id = node.spaceId("crashloop");
-  ASSERT_EQ(node.spacectl({"create", id, "--sdk", "docker"}).status, 0);
   // Answers the health probe, then ends with exit code 3 two seconds later.
   std::string script =
       "httpd -p 8080 -h /srv/www; sleep 2; echo crash-loop: leaving with code 3; exit 3";
-  auto pushed = node.push(id, dockerSpace("crash loop", script), "exits in a loop");
+  auto pushed =
+      node.createDockerSpaceAndPush(id, dockerSpace("crash loop", script), "exits in a loop");
   ASSERT_EQ(pushed.status, 0) << pushed.output;
 
   // Restarts 1 (at once), 2 (after 2 s), 3 (after 4 s): every delay the config's backoff
@@ -70,12 +70,12 @@ TEST(E2eSupervision, AnAppAllocatingPastItsFlavorsMemoryShowsTheOomReason) {
   SpaceNode node;
   ASSERT_EQ(node.start(), "");
   std::string id = node.spaceId("oom");
-  ASSERT_EQ(node.spacectl({"create", id, "--sdk", "docker", "--hardware", "e2e-tiny"}).status, 0);
   // Serves, then reads 128 MiB of zeros into one buffer: twice the flavor's 64 MiB.
   std::string script =
       "httpd -p 8080 -h /srv/www; sleep 2; echo allocating; "
       "dd if=/dev/zero of=/dev/null bs=128M count=1; echo dd ended with $?";
-  auto pushed = node.push(id, dockerSpace("oom", script), "allocates 128 MiB");
+  auto pushed = node.createDockerSpaceAndPush(id, dockerSpace("oom", script), "allocates 128 MiB",
+                                              {"--hardware", "e2e-tiny"});
   ASSERT_EQ(pushed.status, 0) << pushed.output;
   ASSERT_TRUE(eventually([&] { return number(node.runtime(id), "restarts") >= 1; }, 120s))
       << node.describe(id);
